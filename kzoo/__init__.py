@@ -1,0 +1,16 @@
+"""kzoo: the classic Keras text examples as reusable, fast, TensorFlow-native model builders.
+
+Example:
+    >>> import kzoo
+    >>> kzoo.list_models()
+    >>> model = kzoo.create_model("lstm_classifier", num_classes=3)
+"""
+
+from kzoo import _backend  # noqa: F401  (sets KERAS_BACKEND before keras loads)
+from kzoo import models  # noqa: F401  (registers every model)
+from kzoo.models.task import compile_arguments
+from kzoo.registry import create_model, get_spec, list_models, model_info, register_model
+
+__version__ = "0.1.0"
+
+__all__ = ["compile_arguments", "create_model", "get_spec", "list_models", "model_info", "register_model"]

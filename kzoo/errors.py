@@ -1,0 +1,42 @@
+"""Argument checks whose errors name the argument and the value received."""
+
+import difflib
+
+
+def invalid_value(name, expected, received):
+    return ValueError(
+        f"Invalid value for `{name}`: expected {expected}, received {received!r}"
+    )
+
+
+def check_int(name, value, *, minimum):
+    """Returns `value` when it is an int >= `minimum`, else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise invalid_value(name, f"an int >= {minimum}", value)
+    return value
+
+
+def check_fraction(name, value, *, maximum=1.0):
+    """Returns `value` when it is a float in [0, maximum)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise invalid_value(name, f"a float in [0, {maximum})", value)
+    if not 0.0 <= value < maximum:
+        raise invalid_value(name, f"a float in [0, {maximum})", value)
+    return float(value)
+
+
+def check_choice(name, value, choices):
+    """Returns `value` when it is one of `choices`; the error lists them."""
+    if value not in choices:
+        raise unknown_name(name, value, choices)
+    return value
+
+
+def unknown_name(what, value, valid):
+    """A ValueError for an unknown name that lists valid names and close matches."""
+    valid = sorted(valid)
+    close = difflib.get_close_matches(str(value), valid, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return ValueError(
+        f"Unknown {what} {value!r}.{hint} Valid names: {', '.join(valid)}."
+    )

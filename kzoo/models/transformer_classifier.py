@@ -1,0 +1,139 @@
+"""Token + position embeddings -> Transformer encoders -> pooled -> Dense, trained from scratch."""
+
+import keras
+import keras_hub
+
+from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.layers import MaskedMeanPooling
+from kzoo.models.task import Task, apply, classifier_head
+from kzoo.registry import CompileDefaults, register_model
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class TransformerClassifier(Task):
+    """A Transformer encoder text classifier built from keras-hub layers.
+
+    Padding (id 0) is masked in attention and in the mean pooling.
+
+    Example:
+        >>> model = TransformerClassifier(vocabulary_size=20_000, sequence_length=128)
+        >>> logits = model(np.array([[5, 8, 2, 0]]))
+    """
+
+    compile_defaults = CompileDefaults(optimizer="adamw", learning_rate=5e-4, warmup_fraction=0.1)
+
+    def __init__(
+        self,
+        *,
+        vocabulary_size,
+        num_classes=2,
+        sequence_length=128,
+        hidden_dim=512,
+        num_heads=8,
+        num_layers=2,
+        intermediate_dim=2048,
+        dropout=0.1,
+        dtype=None,
+        **kwargs,
+    ):
+        check_int("vocabulary_size", vocabulary_size, minimum=2)
+        check_int("num_classes", num_classes, minimum=2)
+        check_int("sequence_length", sequence_length, minimum=1)
+        check_int("hidden_dim", hidden_dim, minimum=1)
+        check_int("num_heads", num_heads, minimum=1)
+        check_int("num_layers", num_layers, minimum=1)
+        check_int("intermediate_dim", intermediate_dim, minimum=1)
+        check_fraction("dropout", dropout)
+        if hidden_dim % num_heads:
+            raise invalid_value("hidden_dim", f"a multiple of num_heads={num_heads}", hidden_dim)
+
+        # === Layers ===
+        self.embeddings = keras_hub.layers.TokenAndPositionEmbedding(
+            vocabulary_size=vocabulary_size,
+            sequence_length=sequence_length,
+            embedding_dim=hidden_dim,
+            dtype=dtype,
+            name="embeddings",
+        )
+        self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+        self.encoder_layers = [
+            keras_hub.layers.TransformerEncoder(
+                intermediate_dim=intermediate_dim,
+                num_heads=num_heads,
+                dropout=dropout,
+                dtype=dtype,
+                name=f"encoder_{index}",
+            )
+            for index in range(num_layers)
+        ]
+        self.pooling = MaskedMeanPooling(dtype=dtype, name="average")
+        self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
+
+        # === Functional Model ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        # An explicit padding mask: keras-hub's position embedding drops implicit masks.
+        padding_mask = keras.ops.not_equal(token_ids, 0)
+        x = self.embedding_dropout(self.embeddings(token_ids))
+        for encoder in self.encoder_layers:
+            x = encoder(x, padding_mask=padding_mask)
+        logits = apply(self.head, self.pooling(x, mask=padding_mask))
+        super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.num_classes = num_classes
+        self.sequence_length = sequence_length
+        self.hidden_dim = hidden_dim
+        self.num_heads = num_heads
+        self.num_layers = num_layers
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+
+    def get_config(self):
+        return {
+            **self._base_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "num_classes": self.num_classes,
+            "sequence_length": self.sequence_length,
+            "hidden_dim": self.hidden_dim,
+            "num_heads": self.num_heads,
+            "num_layers": self.num_layers,
+            "intermediate_dim": self.intermediate_dim,
+            "dropout": self.dropout,
+        }
+
+
+@register_model(
+    family="transformer",
+    rebuilds="Transformer encoder classifier: d_model 512, 8 heads, 2 layers, feed-forward 2048, dropout 0.1",
+    presets={
+        "tiny": {"vocabulary_size": 10, "sequence_length": 8, "hidden_dim": 4, "num_heads": 2,
+                 "num_layers": 2, "intermediate_dim": 8},
+        "small": {"vocabulary_size": 20_000, "sequence_length": 128, "hidden_dim": 128, "num_heads": 4,
+                  "num_layers": 2, "intermediate_dim": 256, "dropout": 0.1},
+        "base": {"vocabulary_size": 20_000, "sequence_length": 256, "hidden_dim": 512, "num_heads": 8,
+                 "num_layers": 2, "intermediate_dim": 2048, "dropout": 0.1},
+    },
+    default_preset="small",
+    input_kind="word_ids",
+    output_kind="class_logits",
+    compile_defaults=TransformerClassifier.compile_defaults,
+)
+def transformer_classifier(
+    *,
+    vocabulary_size=20_000,
+    num_classes=2,
+    sequence_length=128,
+    hidden_dim=128,
+    num_heads=4,
+    num_layers=2,
+    intermediate_dim=256,
+    dropout=0.1,
+    dtype=None,
+):
+    """Transformer encoder classifier trained from scratch (keras-hub layers).
+
+    Example:
+        >>> model = kzoo.create_model("transformer_classifier", preset="base", num_classes=4)
+    """
+    return TransformerClassifier(**locals())

@@ -1,0 +1,175 @@
+"""The model registry: one decorated builder per model, variants as data.
+
+A model is registered by decorating its builder function (timm style):
+
+    @register_model(
+        family="lstm",
+        rebuilds="Keras LSTM sentiment example",
+        presets={"tiny": {...}, "example": {...}},
+        default_preset="example",
+        input_kind="word_ids",
+        output_kind="class_logits",
+        compile_defaults=CompileDefaults(...),
+    )
+    def lstm_classifier(*, num_classes=2, ...):
+        ...
+
+`create_model(name, preset=..., **overrides)` merges the preset's arguments with
+the overrides and calls the builder.
+"""
+
+import dataclasses
+import fnmatch
+import inspect
+from typing import Any, Callable
+
+from kzoo.errors import unknown_name
+
+INPUT_KINDS = ("word_ids", "char_ids", "wordpiece_ids", "features")
+OUTPUT_KINDS = ("class_logits", "next_token_logits", "regression")
+
+
+@dataclasses.dataclass(frozen=True)
+class CompileDefaults:
+    """What `compile()` uses when the caller does not say otherwise."""
+
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    loss: str = "sparse_categorical_crossentropy"
+    from_logits: bool = True
+    metrics: tuple = ("accuracy",)
+    warmup_fraction: float = 0.0  # of all training steps, then linear decay
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    builder: Callable[..., Any]
+    family: str
+    rebuilds: str
+    presets: dict
+    default_preset: str
+    input_kind: str
+    output_kind: str
+    compile_defaults: CompileDefaults
+    description: str
+
+    def hyperparameters(self, preset=None):
+        """The builder's keyword defaults merged with a preset's values."""
+        preset = self.default_preset if preset is None else preset
+        if preset not in self.presets:
+            raise unknown_name(f"preset of `{self.name}`", preset, self.presets)
+        signature = inspect.signature(self.builder)
+        defaults = {
+            key: param.default
+            for key, param in signature.parameters.items()
+            if param.kind is inspect.Parameter.KEYWORD_ONLY
+            and param.default is not inspect.Parameter.empty
+        }
+        return {**defaults, **self.presets[preset]}
+
+
+_REGISTRY: dict = {}
+
+
+def register_model(
+    *,
+    family,
+    rebuilds,
+    presets,
+    default_preset,
+    input_kind,
+    output_kind,
+    compile_defaults=CompileDefaults(),
+):
+    """Registers a keyword-only builder function under its own name."""
+    if input_kind not in INPUT_KINDS:
+        raise unknown_name("input_kind", input_kind, INPUT_KINDS)
+    if output_kind not in OUTPUT_KINDS:
+        raise unknown_name("output_kind", output_kind, OUTPUT_KINDS)
+    if "tiny" not in presets or default_preset not in presets:
+        raise ValueError("Every model needs a `tiny` preset and its default preset.")
+
+    def decorate(builder):
+        positional = [
+            p.name
+            for p in inspect.signature(builder).parameters.values()
+            if p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD)
+        ]
+        if positional:
+            raise TypeError(f"Builder `{builder.__name__}` must be keyword-only: {positional}")
+        if builder.__name__ in _REGISTRY:
+            raise ValueError(f"Model `{builder.__name__}` is already registered.")
+        doc = inspect.getdoc(builder) or ""
+        _REGISTRY[builder.__name__] = ModelSpec(
+            name=builder.__name__,
+            builder=builder,
+            family=family,
+            rebuilds=rebuilds,
+            presets=dict(presets),
+            default_preset=default_preset,
+            input_kind=input_kind,
+            output_kind=output_kind,
+            compile_defaults=compile_defaults,
+            description=doc.split("\n")[0],
+        )
+        return builder
+
+    return decorate
+
+
+def list_models(pattern="*"):
+    """Sorted names of registered models matching a shell-style pattern.
+
+    Example:
+        >>> kzoo.list_models("lstm*")
+        ['lstm_classifier', 'lstm_language_model']
+    """
+    return sorted(name for name in _REGISTRY if fnmatch.fnmatch(name, pattern))
+
+
+def get_spec(name):
+    """The `ModelSpec` registered under `name`; the error lists valid names."""
+    if name not in _REGISTRY:
+        raise unknown_name("model", name, _REGISTRY)
+    return _REGISTRY[name]
+
+
+def model_info(name):
+    """A plain dict describing a registered model, for users and the CLI.
+
+    Example:
+        >>> kzoo.model_info("lstm_classifier")["input_kind"]
+        'word_ids'
+    """
+    spec = get_spec(name)
+    return {
+        "name": spec.name,
+        "family": spec.family,
+        "description": spec.description,
+        "rebuilds": spec.rebuilds,
+        "input_kind": spec.input_kind,
+        "output_kind": spec.output_kind,
+        "default_preset": spec.default_preset,
+        "presets": {k: dict(v) for k, v in spec.presets.items()},
+        "hyperparameters": spec.hyperparameters(),
+        "compile_defaults": dataclasses.asdict(spec.compile_defaults),
+    }
+
+
+def create_model(name, *, preset=None, **overrides):
+    """Builds a registered model from a preset plus keyword overrides.
+
+    Example:
+        >>> model = kzoo.create_model("lstm_classifier", preset="tiny", num_classes=3)
+    """
+    spec = get_spec(name)
+    arguments = spec.hyperparameters(preset)
+    unknown = sorted(set(overrides) - set(arguments))
+    if unknown:
+        raise TypeError(
+            f"Unknown hyperparameter(s) for `{name}`: {', '.join(unknown)}. "
+            f"Valid: {', '.join(sorted(arguments))}."
+        )
+    arguments.update(overrides)
+    return spec.builder(**arguments)

@@ -1,0 +1,40 @@
+"""Random inputs and targets shaped for any registered model (tests, benchmarks)."""
+
+import numpy as np
+
+from kzoo.registry import get_spec
+
+
+def random_batch(name, hyperparameters, *, batch_size=2, length=5, seed=0):
+    """`(inputs, targets)` numpy arrays that model `name` built from `hyperparameters` accepts.
+
+    Word and char ids are end-padded with 0 (every row keeps at least one token).
+
+    Example:
+        >>> spec = kzoo.get_spec("lstm_classifier")
+        >>> x, y = random_batch("lstm_classifier", spec.hyperparameters("tiny"))
+    """
+    spec = get_spec(name)
+    rng = np.random.default_rng(seed)
+    if spec.input_kind == "features":
+        x = rng.random((batch_size, hyperparameters["num_features"]), dtype=np.float32)
+        return x, x.sum(axis=1, keepdims=True).astype(np.float32)
+
+    vocabulary_size = hyperparameters["vocabulary_size"]
+    ids = rng.integers(1, vocabulary_size, size=(batch_size, length), dtype=np.int32)
+    if spec.output_kind == "next_token_logits":
+        return ids, np.roll(ids, -1, axis=1)
+
+    lengths = rng.integers(1, length + 1, size=batch_size)
+    lengths[0] = length
+    positions = np.arange(length)[None, :]
+    ids = np.where(positions < lengths[:, None], ids, 0).astype(np.int32)
+    labels = rng.integers(0, hyperparameters["num_classes"], size=batch_size).astype(np.int32)
+    if spec.input_kind == "wordpiece_ids":
+        inputs = {
+            "token_ids": ids,
+            "segment_ids": np.zeros_like(ids),
+            "padding_mask": (ids > 0),
+        }
+        return inputs, labels
+    return ids, labels

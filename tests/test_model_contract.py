@@ -1,0 +1,113 @@
+"""The contract every registered model meets, run over the whole registry.
+
+A newly registered model is tested here without writing a new test.
+"""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kzoo
+from kzoo.testing import random_batch
+
+MODEL_NAMES = kzoo.list_models()
+
+
+def _tiny(name):
+    hyperparameters = kzoo.get_spec(name).hyperparameters("tiny")
+    model = kzoo.create_model(name, preset="tiny")
+    x, y = random_batch(name, hyperparameters)
+    return model, x, y
+
+
+def _config_json(model):
+    return json.dumps(keras.saving.serialize_keras_object(model)["config"], sort_keys=True)
+
+
+def _compile(model, name, **kwargs):
+    model.compile(**kzoo.compile_arguments(kzoo.get_spec(name).compile_defaults), **kwargs)
+
+
+def test_registry_lists_the_six_models():
+    assert MODEL_NAMES == [
+        "bag_of_embeddings_classifier",
+        "bert_classifier",
+        "linear_regression",
+        "lstm_classifier",
+        "lstm_language_model",
+        "transformer_classifier",
+    ]
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_forward_backward_every_weight_gets_a_gradient(name):
+    model, x, y = _tiny(name)
+    loss_fn = kzoo.compile_arguments(kzoo.get_spec(name).compile_defaults)["loss"]
+    with tf.GradientTape() as tape:
+        outputs = model(x, training=True)
+        loss = loss_fn(y, outputs)
+    gradients = tape.gradient(loss, model.trainable_weights)
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(outputs)))
+    assert np.isfinite(float(loss))
+    missing = [w.path for w, g in zip(model.trainable_weights, gradients) if g is None]
+    assert not missing, f"weights without a gradient: {missing}"
+    for weight, gradient in zip(model.trainable_weights, gradients):
+        assert np.all(np.isfinite(tf.convert_to_tensor(gradient))), weight.path
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_eager_and_symbolic_calls_agree_in_shape(name):
+    model, x, _ = _tiny(name)
+    eager = model(x)
+    symbolic_inputs = keras.tree.map_structure(
+        lambda a: keras.KerasTensor(a.shape, dtype=a.dtype), x
+    )
+    symbolic = model(symbolic_inputs)
+    assert tuple(symbolic.shape) == tuple(eager.shape)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_config_round_trip(name):
+    model, x, _ = _tiny(name)
+    config = model.get_config()
+    restored = model.__class__.from_config(config)
+    assert _config_json(restored) == _config_json(model)
+    restored.set_weights(model.get_weights())
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_keras_file_save_load_gives_identical_outputs(name, tmp_path):
+    model, x, _ = _tiny(name)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_fit_step_with_xla_on_arrays_and_tf_data(name):
+    model, x, y = _tiny(name)
+    _compile(model, name, jit_compile=True)
+    history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
+    history_data = model.fit(dataset, epochs=1, verbose=0)
+    assert model.jit_compile
+    for h in (history, history_data):
+        assert np.isfinite(h.history["loss"][0])
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_builds_and_runs_under_mixed_bfloat16(name):
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    model, x, y = _tiny(name)
+    outputs = model(x)
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(keras.ops.cast(outputs, "float32"))))
+    if isinstance(model, kzoo.models.task.Task):
+        assert outputs.dtype == tf.float32  # kzoo's heads keep logits in float32
+    _compile(model, name)
+    history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

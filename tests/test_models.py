@@ -1,0 +1,92 @@
+"""Behaviour particular to one model family (the shared contract is elsewhere)."""
+
+import keras
+import numpy as np
+import pytest
+
+import kzoo
+from kzoo.layers import HashedNgrams, MaskedMeanPooling
+from kzoo.models import fit_linear_regression, make_linear_data
+
+
+def test_linear_regression_recovers_weight_and_bias_with_keras_fit():
+    x, y = make_linear_data(num_examples=500, weight=0.1, bias=0.3, noise=0.01, seed=1)
+    model = kzoo.create_model("linear_regression")
+    model.compile()
+    model.fit(x, y, epochs=60, batch_size=50, verbose=0)
+    weight, bias = model.get_layer("linear").get_weights()
+    assert weight[0, 0] == pytest.approx(0.1, abs=0.01)
+    assert bias[0] == pytest.approx(0.3, abs=0.01)
+
+
+def test_linear_regression_recovers_weight_and_bias_with_tf_function_loop():
+    x, y = make_linear_data(num_examples=200, weight=-2.0, bias=0.5, noise=0.05, num_features=2, seed=2)
+    weight, bias = fit_linear_regression(x, y, steps=400)
+    np.testing.assert_allclose(weight[:, 0], [-2.0, -2.0], atol=0.05)
+    assert bias[0] == pytest.approx(0.5, abs=0.05)
+
+
+def test_language_model_stepwise_state_matches_full_sequence():
+    model = kzoo.create_model("lstm_language_model", preset="tiny")
+    ids = np.array([[1, 4, 2, 7, 3], [5, 5, 9, 1, 2]], dtype=np.int32)
+    full = keras.ops.convert_to_numpy(model(ids))
+    logits, state = model.call_with_state(ids[:, :3])
+    stepped = [keras.ops.convert_to_numpy(logits)]
+    for t in range(3, 5):
+        logits, state = model.call_with_state(ids[:, t : t + 1], state)
+        stepped.append(keras.ops.convert_to_numpy(logits))
+    np.testing.assert_allclose(np.concatenate(stepped, axis=1), full, atol=1e-5)
+
+
+def test_lstm_classifier_ignores_padding():
+    model = kzoo.create_model("lstm_classifier", preset="tiny")
+    short = model(np.array([[3, 4, 5]]))
+    padded = model(np.array([[3, 4, 5, 0, 0, 0]]))
+    np.testing.assert_allclose(short, padded, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["bag_of_embeddings_classifier", "transformer_classifier"])
+def test_pooled_classifiers_ignore_padding(name):
+    model = kzoo.create_model(name, preset="tiny")
+    short = model(np.array([[3, 4, 5]]))
+    padded = model(np.array([[3, 4, 5, 0, 0]]))
+    np.testing.assert_allclose(short, padded, atol=1e-5)
+
+
+def test_hashed_ngrams_appends_bigrams_and_masks_padding():
+    layer = HashedNgrams(vocabulary_size=10, num_buckets=100)
+    out = keras.ops.convert_to_numpy(layer(np.array([[2, 3, 4, 0]])))
+    assert out.shape == (1, 7)
+    np.testing.assert_array_equal(out[0, :4], [2, 3, 4, 0])
+    assert np.all(out[0, 4:6] >= 10) and out[0, 6] == 0  # (4, 0) touches padding
+    again = keras.ops.convert_to_numpy(layer(np.array([[2, 3]])))
+    assert again[0, 2] == out[0, 4]  # the same bigram hashes the same way
+
+
+def test_masked_mean_pooling_gives_zero_for_an_all_padding_row():
+    embedded = keras.layers.Embedding(10, 3, mask_zero=True)
+    x = np.array([[0, 0], [4, 0]])
+    pooled = keras.ops.convert_to_numpy(MaskedMeanPooling()(embedded(x), mask=x > 0))
+    assert np.all(np.isfinite(pooled)) and np.all(pooled[0] == 0)
+    np.testing.assert_allclose(pooled[1], keras.ops.convert_to_numpy(embedded(np.array([4])))[0])
+
+
+@pytest.mark.parametrize("layer", [HashedNgrams(vocabulary_size=5, num_buckets=7), MaskedMeanPooling()])
+def test_layers_round_trip_their_config(layer):
+    restored = layer.__class__.from_config(layer.get_config())
+    assert restored.get_config() == layer.get_config()
+
+
+def test_offline_minilm_checkpoint_classifies_two_sentences():
+    try:
+        kzoo.models.resolve_checkpoint("all_minilm_l6_v2")
+    except ModuleNotFoundError as error:
+        pytest.skip(f"offline MiniLM checkpoint not installed: {error}")
+    model = kzoo.create_model("bert_classifier", num_classes=2)
+    assert model.backbone.num_layers == 6 and model.backbone.hidden_dim == 384
+    preprocessor = kzoo.models.bert_preprocessor(sequence_length=16)
+    inputs = preprocessor(["a gripping, beautiful film", "dull and far too long"])
+    assert inputs["token_ids"][0, 0] == 101  # [CLS] in the uncased WordPiece vocab
+    probabilities = keras.ops.softmax(model.predict(inputs, verbose=0))
+    assert probabilities.shape == (2, 2)
+    np.testing.assert_allclose(keras.ops.sum(probabilities, axis=-1), [1.0, 1.0], atol=1e-5)
