@@ -10,7 +10,21 @@ from kzoo import _backend  # noqa: F401  (sets KERAS_BACKEND before keras loads)
 from kzoo import models  # noqa: F401  (registers every model)
 from kzoo.models.task import compile_arguments
 from kzoo.registry import create_model, get_spec, list_models, model_info, register_model
+from kzoo import data  # noqa: E402
+from kzoo.training import evaluate, load_run, predict, train
 
 __version__ = "0.1.0"
 
-__all__ = ["compile_arguments", "create_model", "get_spec", "list_models", "model_info", "register_model"]
+__all__ = [
+    "compile_arguments",
+    "create_model",
+    "data",
+    "evaluate",
+    "get_spec",
+    "list_models",
+    "load_run",
+    "model_info",
+    "predict",
+    "register_model",
+    "train",
+]

@@ -31,14 +31,17 @@ OUTPUT_KINDS = ("class_logits", "next_token_logits", "regression")
 
 @dataclasses.dataclass(frozen=True)
 class CompileDefaults:
-    """What `compile()` uses when the caller does not say otherwise."""
+    """What `compile()` and `kzoo.train` use when the caller does not say otherwise."""
 
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     loss: str = "sparse_categorical_crossentropy"
     from_logits: bool = True
     metrics: tuple = ("accuracy",)
-    warmup_fraction: float = 0.0  # of all training steps, then linear decay
+    warmup_fraction: float = 0.0  # of all training steps, then cosine decay
+    epochs: int = 5
+    batch_size: int = 32
+    max_length: int = 256  # tokens kept per example (window length for a language model)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,157 @@
+"""The `kzoo` command line: list, info, train, evaluate, predict."""
+
+import argparse
+import json
+import logging
+import sys
+
+from kzoo.data.local_files import FORMATS
+
+
+def _parse_set(items):
+    """`["num_layers=2", "bidirectional=false"]` -> `{"num_layers": 2, "bidirectional": False}`."""
+    overrides = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"Invalid value for `--set`: expected key=value, received {item!r}")
+        try:
+            overrides[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key] = raw
+    return overrides
+
+
+def _add_data_options(parser):
+    parser.add_argument("--format", dest="data_format", choices=FORMATS, help="local file format (default: detected)")
+    parser.add_argument("--text-column", default="text", help="CSV/TSV/JSONL text column")
+    parser.add_argument("--label-column", default="label", help="CSV/TSV/JSONL label column")
+    parser.add_argument("--data-dir", help="TFDS data_dir")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="kzoo", description="A Keras 3 model zoo for text.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="list models (or datasets)")
+    listing.add_argument("pattern", nargs="?", default="*", help="shell-style pattern, e.g. 'lstm*'")
+    listing.add_argument("--datasets", action="store_true", help="list dataset names instead")
+
+    info = commands.add_parser("info", help="describe a model")
+    info.add_argument("model")
+
+    train = commands.add_parser("train", help="train a model and write a run directory")
+    train.add_argument("model")
+    train.add_argument("--dataset", default="demo", help="demo, a TFDS name[:split] or a local path (default: demo)")
+    train.add_argument("--validation", help="validation data (default: a seeded 10%% of the training data)")
+    train.add_argument("--test", help="test data, evaluated once at the end")
+    train.add_argument("--preset", help="model size preset (see `kzoo info MODEL`)")
+    train.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model hyperparameter")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--max-length", type=int, help="tokens kept per text (window length for a language model)")
+    train.add_argument("--run-dir", help="where the run is written; an existing run there is resumed")
+    train.add_argument("--no-xla", action="store_true", help="do not compile the step with XLA")
+    train.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16", "mixed_float16"])
+    train.add_argument("--steps-per-execution", type=int, default=1)
+    train.add_argument("--tpu", help="TPU address ('local' in a Colab TPU runtime)")
+    train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without better val_loss")
+    train.add_argument("--profile", metavar="FIRST,LAST", help="profile these training steps into TensorBoard")
+    train.add_argument("--seed", type=int, default=0)
+    _add_data_options(train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a run on a dataset (prints JSON)")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--dataset", required=True)
+    evaluate.add_argument("--batch-size", type=int)
+    _add_data_options(evaluate)
+
+    predict = commands.add_parser("predict", help="classify texts with a run (stdin when no TEXT)")
+    predict.add_argument("run_dir")
+    predict.add_argument("texts", nargs="*", metavar="TEXT")
+    return parser
+
+
+def _read_stdin_lines():
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"<stdin>:{line}: not valid UTF-8 (byte 0x{data[error.start]:02x})") from error
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _summary_table(metrics):
+    rows = [("model", metrics["model"]), ("dataset", metrics["dataset"]), ("epochs", metrics["epochs"])]
+    for split in ("train", "validation", "test"):
+        for name, value in (metrics.get(split) or {}).items():
+            rows.append((f"{split} {name}", f"{value:.4f}"))
+    rows += [
+        (f"{metrics['examples_unit']}/s (train)", f"{metrics['examples_per_second']:.0f}"),
+        ("wall seconds", f"{metrics['wall_seconds']:.1f}"),
+        ("jit_compile (ran)", metrics["jit_compile"]),
+        ("precision", metrics["precision"]),
+        ("parameters", f"{metrics['num_parameters']:,}"),
+    ]
+    width = max(len(key) for key, _ in rows)
+    return "\n".join(f"  {key:<{width}}  {value}" for key, value in rows)
+
+
+def run(args):
+    import kzoo
+
+    if args.command == "list":
+        names = kzoo.data.list_datasets() if args.datasets else kzoo.list_models(args.pattern)
+        for name in names:
+            if args.datasets:
+                print(name)
+            else:
+                info = kzoo.model_info(name)
+                print(f"{name:<30} {info['family']:<18} {info['description']}")
+        if args.datasets:
+            print("<a local path>: class-per-folder tree, CSV, TSV, JSONL, '<label> <text>' lines or plain text")
+    elif args.command == "info":
+        print(json.dumps(kzoo.model_info(args.model), indent=2, default=str))
+    elif args.command == "train":
+        profile = tuple(int(x) for x in args.profile.split(",")) if args.profile else None
+        run_dir = args.run_dir or kzoo.training.train_module.default_run_dir(args.model)
+        metrics = kzoo.train(
+            args.model, dataset=args.dataset, validation=args.validation, test=args.test, preset=args.preset,
+            overrides=_parse_set(args.set), epochs=args.epochs, batch_size=args.batch_size,
+            learning_rate=args.learning_rate, max_length=args.max_length, run_dir=run_dir,
+            jit_compile=not args.no_xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
+            tpu=args.tpu, early_stopping_patience=args.early_stopping, profile_batches=profile,
+            data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
+            data_dir=args.data_dir, seed=args.seed, verbose=1,
+        )
+        print(f"\nRun written to {run_dir}\n{_summary_table(metrics)}")
+        print(f"\nOpen TensorBoard with:  tensorboard --logdir {run_dir}/logs")
+    elif args.command == "evaluate":
+        metrics = kzoo.evaluate(
+            args.run_dir, args.dataset, batch_size=args.batch_size, data_format=args.data_format,
+            text_column=args.text_column, label_column=args.label_column, data_dir=args.data_dir,
+        )
+        print(json.dumps(metrics, indent=2))
+    elif args.command == "predict":
+        texts = args.texts or _read_stdin_lines()
+        for result in kzoo.predict(args.run_dir, texts):
+            probabilities = " ".join(f"{k}={v:.3f}" for k, v in result["probabilities"].items())
+            print(f"{result['label']}\t{probabilities}\t{result['text']}")
+    return 0
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except (ValueError, TypeError, FileNotFoundError, ModuleNotFoundError, RuntimeError) as error:
+        print(f"kzoo: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+import keras
+import tensorflow as tf
+from tensorboard.plugins.hparams import api as hparams_api
+
+
+class TensorBoardLogger(keras.callbacks.Callback):
+    """Writes train and validation scalars, hparams and (on request) a profile.
+
+    Per epoch: every metric of the logs (`val_*` go to the `validation` run under
+    the same tag, so TensorBoard overlays them), with the learning rate and
+    examples/s. Every `update_freq` steps: the batch loss and accuracy under
+    `batch/`. Works from any loop that calls the Keras callback hooks.
+
+    Example:
+        >>> logger = TensorBoardLogger("runs/x/logs", hparams={"model": "lstm_classifier"})
+        >>> trainer.fit(batches, epochs=3, callbacks=[logger])
+    """
+
+    def __init__(self, log_dir, *, hparams=None, update_freq=50, profile_batches=None):
+        super().__init__()
+        self.log_dir = log_dir
+        self.hparams = hparams or {}
+        self.update_freq = update_freq
+        self.profile_batches = profile_batches  # (first, last) step numbers, or None
+        self._global_step = 0
+        self._epoch_start_step = 0
+        self._profiling = False
+
+    def on_train_begin(self, logs=None):
+        self.train_writer = tf.summary.create_file_writer(f"{self.log_dir}/train")
+        self.validation_writer = tf.summary.create_file_writer(f"{self.log_dir}/validation")
+        if self.hparams:
+            with self.train_writer.as_default():
+                hparams_api.hparams({k: _hparam_value(v) for k, v in self.hparams.items()})
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start_step = self._global_step
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.profile_batches and not self._profiling and self._global_step >= self.profile_batches[0]:
+            tf.profiler.experimental.start(f"{self.log_dir}/train")
+            self._profiling = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._global_step = self._epoch_start_step + batch
+        if self._profiling and self._global_step >= self.profile_batches[1]:
+            tf.profiler.experimental.stop()
+            self._profiling, self.profile_batches = False, None
+        if self.update_freq and logs and self._global_step // self.update_freq != (
+            self._global_step - 1
+        ) // self.update_freq:
+            with self.train_writer.as_default(step=self._global_step):
+                for name, value in logs.items():
+                    tf.summary.scalar(f"batch/{name}", value)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        with self.train_writer.as_default(step=epoch + 1):
+            for name, value in logs.items():
+                if not name.startswith("val_"):
+                    tf.summary.scalar(f"epoch/{name}", value)
+        with self.validation_writer.as_default(step=epoch + 1):
+            for name, value in logs.items():
+                if name.startswith("val_"):
+                    tf.summary.scalar(f"epoch/{name[4:]}", value)
+        self.train_writer.flush()
+        self.validation_writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._profiling:
+            tf.profiler.experimental.stop()
+            self._profiling = False
+        self.train_writer.close()
+        self.validation_writer.close()
+
+
+def _hparam_value(value):
+    return value if isinstance(value, (bool, int, float, str)) else str(value)

@@ -1,0 +1,227 @@
+"""`kzoo.train`: a zoo model + a dataset -> a trained run directory."""
+
+import datetime
+import logging
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from kzoo.data.pipeline import count_batches
+from kzoo.errors import check_choice, check_int
+from kzoo.registry import create_model, get_spec
+from kzoo.text import load_tokenizer
+from kzoo.training import run_dir as rd
+from kzoo.training.checkpoints import EpochCheckpoint
+from kzoo.training.distribution import describe, select_strategy
+from kzoo.training.inputs import (
+    TOKENIZER_OF_INPUT,
+    build_tokenizer,
+    data_hyperparameters,
+    load_splits,
+    make_batches,
+    max_length_for,
+    task_of,
+)
+from kzoo.training.loop import Trainer
+from kzoo.training.tensorboard import TensorBoardLogger
+
+logger = logging.getLogger("kzoo")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+def build_optimizer(defaults, *, learning_rate=None, total_steps, precision="float32"):
+    """The model's default optimizer, with linear warmup then cosine decay when it asks for warmup."""
+    learning_rate = learning_rate or defaults.learning_rate
+    if defaults.warmup_fraction:
+        warmup = max(1, int(total_steps * defaults.warmup_fraction))
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=0.0,
+            decay_steps=max(1, total_steps - warmup),
+            warmup_target=learning_rate,
+            warmup_steps=warmup,
+        )
+    optimizer = keras.optimizers.get({"class_name": defaults.optimizer, "config": {"learning_rate": learning_rate}})
+    if precision == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def default_run_dir(model_name):
+    return os.path.join("runs", f"{model_name}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
+
+
+def train(
+    model,
+    *,
+    dataset="demo",
+    validation=None,
+    test=None,
+    preset=None,
+    overrides=None,
+    epochs=None,
+    batch_size=None,
+    learning_rate=None,
+    max_length=None,
+    run_dir=None,
+    jit_compile=True,
+    precision="float32",
+    steps_per_execution=1,
+    tpu=None,
+    strategy=None,
+    fixed_length=False,
+    early_stopping_patience=None,
+    tensorboard_update_freq=50,
+    profile_batches=None,
+    data_format=None,
+    text_column="text",
+    label_column="label",
+    data_dir=None,
+    validation_fraction=0.1,
+    seed=0,
+    verbose=1,
+):
+    """Trains a registered model on a dataset; returns the metrics dict it writes.
+
+    The run directory holds `config.json`, tokenizer assets, TF checkpoints (a
+    killed run started again with the same `run_dir` resumes after its last
+    finished epoch, with the same vocabulary), TensorBoard logs, `model.keras`,
+    `history.json` and `metrics.json`.
+
+    Example:
+        >>> metrics = kzoo.train("lstm_classifier", dataset="demo", epochs=2, run_dir="runs/lstm")
+        >>> metrics["validation"]["accuracy"]
+    """
+    spec = get_spec(model)
+    task = task_of(spec)
+    check_choice("precision", precision, PRECISIONS)
+    check_int("steps_per_execution", steps_per_execution, minimum=1)
+    defaults = spec.compile_defaults
+    epochs = check_int("epochs", epochs if epochs is not None else defaults.epochs, minimum=1)
+    batch_size = check_int("batch_size", batch_size or defaults.batch_size, minimum=1)
+    overrides = dict(overrides or {})
+    hyperparameters = spec.hyperparameters(preset)
+    hyperparameters.update(overrides)
+    max_length = max_length_for(spec, hyperparameters, check_int("max_length", max_length or defaults.max_length, minimum=2))
+
+    run_dir = run_dir or default_run_dir(spec.name)
+    assets = rd.path(run_dir, rd.ASSETS)
+    resuming = os.path.exists(rd.path(run_dir, rd.CONFIG))
+    os.makedirs(assets, exist_ok=True)
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        strategy = strategy or select_strategy(tpu=tpu)
+        if isinstance(strategy, tf.distribute.TPUStrategy):
+            fixed_length = True  # TPUs need static shapes
+        options = {"format": data_format, "text_column": text_column, "label_column": label_column, "data_dir": data_dir}
+        train_data, valid_data, test_data, info = load_splits(
+            task, dataset, validation, test, options=options, validation_fraction=validation_fraction, seed=seed
+        )
+        if resuming:
+            config = rd.read_json(run_dir, rd.CONFIG)
+            if config["model"] != spec.name:
+                raise ValueError(f"{run_dir!r} holds a run of {config['model']!r}, not {spec.name!r}: use a new --run-dir.")
+            tokenizer = load_tokenizer(config["tokenizer"], assets)
+            hyperparameters = config["hyperparameters"]
+            logger.info("Resuming the run in %s with its saved vocabulary", run_dir)
+        else:
+            tokenizer = build_tokenizer(spec, hyperparameters, train_data, max_length=max_length)
+            tokenizer.save_assets(assets)
+            hyperparameters.update(data_hyperparameters(spec, hyperparameters, overrides, tokenizer, info.label_names))
+            config = {
+                "model": spec.name,
+                "preset": preset or spec.default_preset,
+                "hyperparameters": hyperparameters,
+                "tokenizer": TOKENIZER_OF_INPUT[spec.input_kind],
+                "task": task,
+                "label_names": info.label_names,
+                "max_length": max_length,
+                "dataset": dataset,
+                "validation": validation,
+                "test": test,
+                "training": {
+                    "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+                    "precision": precision, "jit_compile": jit_compile, "steps_per_execution": steps_per_execution,
+                    "seed": seed, "fixed_length": fixed_length,
+                },
+                "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+            }
+            rd.write_json(run_dir, rd.CONFIG, config)
+
+        batching = {"batch_size": batch_size, "max_length": max_length, "fixed_length": fixed_length}
+        train_batches = make_batches(task, train_data, tokenizer, shuffle=True, seed=seed, **batching)
+        valid_batches = make_batches(task, valid_data, tokenizer, **batching)
+        steps_per_epoch = count_batches(train_batches)
+        if steps_per_epoch == 0:
+            raise ValueError(f"Dataset {dataset!r} gives no training batch of size {batch_size} (too little data?)")
+
+        with strategy.scope():
+            keras_model = create_model(spec.name, **hyperparameters)
+            optimizer = build_optimizer(
+                defaults, learning_rate=learning_rate, total_steps=steps_per_epoch * epochs, precision=precision
+            )
+        trainer = Trainer(
+            keras_model, optimizer=optimizer, task=task, strategy=strategy,
+            jit_compile=jit_compile, steps_per_execution=steps_per_execution,
+        )
+        checkpoint = EpochCheckpoint(
+            keras_model, optimizer, rd.path(run_dir, rd.CHECKPOINTS), rd.path(run_dir, rd.HISTORY)
+        )
+        initial_epoch, _ = checkpoint.restore()
+        callbacks = [
+            checkpoint,
+            TensorBoardLogger(
+                rd.path(run_dir, rd.LOGS),
+                hparams={"model": spec.name, "dataset": dataset, "batch_size": batch_size,
+                         "precision": precision, "epochs": epochs},
+                update_freq=tensorboard_update_freq,
+                profile_batches=profile_batches,
+            ),
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.ModelCheckpoint(rd.path(run_dir, rd.BEST_MODEL), monitor="val_loss", save_best_only=True),
+        ]
+        if early_stopping_patience:
+            callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping_patience))
+        if verbose:
+            print(f"Training {spec.name} on {dataset} with {describe(strategy)}, {steps_per_epoch} steps/epoch"
+                  + (f", resuming after epoch {initial_epoch}" if initial_epoch else ""))
+        started = time.perf_counter()
+        trainer.fit(
+            train_batches, epochs=epochs, validation=valid_batches, initial_epoch=initial_epoch,
+            callbacks=callbacks, steps_per_epoch=steps_per_epoch, verbose=verbose,
+        )
+        wall_seconds = time.perf_counter() - started
+        history = checkpoint.history
+        keras_model.save(rd.path(run_dir, rd.MODEL))
+
+        last = history[-1] if history else {}
+        train_metrics = {k: v for k, v in last.items() if k in ("loss", "accuracy", "perplexity")}
+        metrics = {
+            "model": spec.name,
+            "dataset": dataset,
+            "epochs": len(history),
+            "train": train_metrics,
+            "validation": trainer.evaluate(valid_batches),
+            "examples_per_second": _median([h["examples_per_second"] for h in history[1:] or history]),
+            "examples_unit": "tokens" if task == "language_modeling" else "examples",
+            "wall_seconds": wall_seconds,
+            "jit_compile": trainer.jit_compile,
+            "xla_fallback_reason": trainer.xla_fallback_reason,
+            "precision": precision,
+            "strategy": describe(strategy),
+            "num_parameters": keras_model.count_params(),
+            "resumed_from_epoch": initial_epoch,
+        }
+        if test_data is not None:
+            metrics["test"] = trainer.evaluate(make_batches(task, test_data, tokenizer, **batching))
+        rd.write_json(run_dir, rd.METRICS, metrics)
+        return metrics
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None

@@ -1,0 +1,82 @@
+"""`kzoo train` -> `evaluate` -> `predict` on the demo data, for every text model family."""
+
+import json
+import os
+
+import pytest
+import tensorflow as tf
+
+import kzoo
+from kzoo.cli import main
+
+TEXT_MODELS = [name for name in kzoo.list_models() if kzoo.get_spec(name).output_kind != "regression"]
+
+
+def _train(run_dir, name, *extra):
+    # Small batches of the demo data with the tiny preset keep each run to seconds.
+    return main(["train", name, "--preset", "tiny", "--epochs", "1", "--batch-size", "64",
+                 "--max-length", "16", "--run-dir", str(run_dir), *extra])
+
+
+@pytest.mark.parametrize("name", TEXT_MODELS)
+def test_train_evaluate_predict_round_trip(name, tmp_path, capsys):
+    run_dir = tmp_path / name
+    assert _train(run_dir, name) == 0
+    for file in ("config.json", "metrics.json", "history.json", "model.keras"):
+        assert (run_dir / file).exists(), file
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["model"] == name and metrics["epochs"] == 1
+    assert metrics["jit_compile"] is True and metrics["precision"] == "float32"
+    assert metrics["examples_per_second"] > 0 and metrics["wall_seconds"] > 0
+    assert "tensorboard --logdir" in capsys.readouterr().out
+
+    assert main(["evaluate", str(run_dir), "--dataset", "demo:test"]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["loss"] > 0
+    if kzoo.get_spec(name).output_kind == "next_token_logits":
+        assert set(metrics["validation"]) == {"loss", "accuracy", "perplexity"}
+        return
+    assert 0.0 <= evaluated["accuracy"] <= 1.0
+    assert main(["predict", str(run_dir), "the film was not good", "the cast was superb"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].split("\t")[0] in {"negative", "positive"}
+
+
+def test_trained_classifier_learns_the_demo(tmp_path):
+    metrics = kzoo.train("lstm_classifier", preset="tiny", overrides={"lstm_units": 16, "embedding_dim": 16, "vocabulary_size": 1000},
+                         epochs=3, run_dir=str(tmp_path / "run"), verbose=0)
+    assert metrics["validation"]["accuracy"] > 0.8  # chance is 0.5
+
+
+def test_tensorboard_events_hold_the_expected_scalars(tmp_path):
+    run_dir = tmp_path / "run"
+    assert _train(run_dir, "bag_of_embeddings_classifier") == 0
+    tags = {"train": set(), "validation": set()}
+    for split in tags:
+        folder = run_dir / "logs" / split
+        for file in os.listdir(folder):
+            for event in tf.compat.v1.train.summary_iterator(str(folder / file)):
+                for value in event.summary.value:
+                    tags[split].add(value.tag)
+    assert {"epoch/loss", "epoch/accuracy", "epoch/learning_rate", "epoch/examples_per_second"} <= tags["train"]
+    assert {"batch/loss"} <= tags["train"]
+    assert {"epoch/loss", "epoch/accuracy"} <= tags["validation"]
+
+
+def test_bad_input_gets_a_clear_error(tmp_path, capsys):
+    assert main(["train", "lstm_clasifier"]) == 2
+    assert "Did you mean 'lstm_classifier'" in capsys.readouterr().err
+    assert _train(tmp_path / "r", "lstm_classifier", "--set", "num_classes=3") == 2
+    assert "Invalid value for `num_classes`: expected 2 (the data has labels ['negative', 'positive'])" in capsys.readouterr().err
+    assert main(["train", "lstm_classifier", "--dataset", str(tmp_path / "missing.txt")]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "no_run"), "text"]) == 2
+    assert "kzoo run directory" in capsys.readouterr().err
+
+
+def test_predict_rejects_empty_text(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert _train(run_dir, "bag_of_embeddings_classifier") == 0
+    capsys.readouterr()
+    assert main(["predict", str(run_dir), "fine", "  "]) == 2
+    assert "Text #2 is empty" in capsys.readouterr().err
