@@ -4,6 +4,7 @@ import keras
 
 from kzoo.errors import check_fraction, check_int
 from kzoo.layers import HashedNgrams, MaskedMeanPooling
+from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
 
@@ -110,11 +111,18 @@ def bag_of_embeddings_classifier(
     hidden_dim=128,
     ngram_buckets=100_000,
     dropout=0.5,
+    pretrained_embeddings=None,
     dtype=None,
 ):
     """Embedding + masked average pooling + MLP text classifier (fastText-like).
 
+    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
+    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
+    its WordPiece vocabulary).
+
     Example:
         >>> model = kzoo.create_model("bag_of_embeddings_classifier", num_classes=4)
     """
-    return BagOfEmbeddingsClassifier(**locals())
+    return build_with_pretrained_embeddings(
+        BagOfEmbeddingsClassifier, locals(), dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+    )

@@ -3,6 +3,7 @@
 import keras
 
 from kzoo.errors import check_fraction, check_int
+from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
 
@@ -118,11 +119,18 @@ def lstm_classifier(
     num_layers=1,
     bidirectional=True,
     dropout=0.5,
+    pretrained_embeddings=None,
     dtype=None,
 ):
     """Masked LSTM text classifier, binary or multi-class, stacked or bidirectional.
 
+    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
+    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
+    its WordPiece vocabulary).
+
     Example:
         >>> model = kzoo.create_model("lstm_classifier", num_classes=3, num_layers=2)
     """
-    return LSTMClassifier(**locals())
+    return build_with_pretrained_embeddings(
+        LSTMClassifier, locals(), dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+    )

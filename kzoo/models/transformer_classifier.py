@@ -5,6 +5,7 @@ import keras_hub
 
 from kzoo.errors import check_fraction, check_int, invalid_value
 from kzoo.layers import MaskedMeanPooling
+from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
 
@@ -129,11 +130,18 @@ def transformer_classifier(
     num_layers=2,
     intermediate_dim=256,
     dropout=0.1,
+    pretrained_embeddings=None,
     dtype=None,
 ):
     """Transformer encoder classifier trained from scratch (keras-hub layers).
 
+    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
+    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
+    its WordPiece vocabulary).
+
     Example:
         >>> model = kzoo.create_model("transformer_classifier", preset="base", num_classes=4)
     """
-    return TransformerClassifier(**locals())
+    return build_with_pretrained_embeddings(
+        TransformerClassifier, locals(), dim_argument="hidden_dim", embedding_layer=lambda model: model.embeddings.token_embedding
+    )

@@ -9,7 +9,8 @@ import tensorflow as tf
 from kzoo.data import load as load_dataset
 from kzoo.text import load_tokenizer
 from kzoo.training import run_dir as rd
-from kzoo.training.inputs import join_texts, make_batches
+from kzoo.registry import get_spec
+from kzoo.training.inputs import join_texts, make_batches, needs_bert_inputs
 from kzoo.training.loop import Trainer
 
 
@@ -25,6 +26,10 @@ class Run:
     @property
     def task(self):
         return self.config["task"]
+
+    @property
+    def bert_inputs(self):
+        return needs_bert_inputs(get_spec(self.config["model"]))
 
 
 def load_run(run_dir):
@@ -56,7 +61,7 @@ def evaluate(run_dir, dataset, *, batch_size=None, data_format=None, text_column
         data = join_texts(data)
     batches = make_batches(
         run.task, data, run.tokenizer, batch_size=batch_size or config["training"]["batch_size"],
-        max_length=config["max_length"],
+        max_length=config["max_length"], bert_inputs=run.bert_inputs,
     )
     return Trainer(run.model, task=run.task, jit_compile=jit_compile).evaluate(batches)
 
@@ -86,7 +91,7 @@ def predict(run_dir_or_run, texts, *, batch_size=64):
     data = tf.data.Dataset.from_tensor_slices((texts, tf.zeros(len(texts), tf.int64)))
     batches = make_batches(
         "classification", data, run.tokenizer, batch_size=batch_size, max_length=run.config["max_length"],
-        keep_order=True,
+        keep_order=True, bert_inputs=run.bert_inputs,
     ).map(lambda inputs, label: inputs)
     logits = run.model.predict(batches, verbose=0)
     probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(keras.ops.cast(logits, "float32")))

@@ -11,6 +11,10 @@ TASK_OF_OUTPUT = {"class_logits": "classification", "next_token_logits": "langua
 TOKENIZER_OF_INPUT = {"word_ids": "word", "char_ids": "char", "wordpiece_ids": "wordpiece"}
 
 
+def needs_bert_inputs(spec):
+    return spec.input_kind == "wordpiece_ids"
+
+
 def task_of(spec):
     if spec.output_kind not in TASK_OF_OUTPUT:
         raise ValueError(
@@ -25,15 +29,22 @@ def join_texts(dataset):
     return "".join(t.decode("utf-8") for t in dataset.as_numpy_iterator())
 
 
+def tokenizer_kind(spec, hyperparameters):
+    """Which tokenizer feeds the model: WordPiece too when its embeddings come from a BERT checkpoint."""
+    if hyperparameters.get("pretrained_embeddings"):
+        return "wordpiece"
+    return TOKENIZER_OF_INPUT[spec.input_kind]
+
+
 def build_tokenizer(spec, hyperparameters, train, *, max_length):
     """A new tokenizer for the model, fitted to the training data where it learns one."""
-    kind = TOKENIZER_OF_INPUT[spec.input_kind]
+    kind = tokenizer_kind(spec, hyperparameters)
     if kind == "char":
         return CharTokenizer.adapt(train)
     texts = train.map(lambda text, label: text)
     if kind == "word":
         return WordVectorizer.adapt(texts, max_tokens=hyperparameters["vocabulary_size"])
-    checkpoint = hyperparameters.get("checkpoint")
+    checkpoint = hyperparameters.get("checkpoint") or hyperparameters.get("pretrained_embeddings")
     if checkpoint is None:
         return WordPieceEncoder.adapt(texts, vocabulary_size=hyperparameters["vocabulary_size"], sequence_length=max_length)
     return WordPieceEncoder.from_checkpoint(checkpoint, sequence_length=max_length)
@@ -85,12 +96,13 @@ def load_splits(task, dataset, validation, test, *, options, validation_fraction
 
 
 def make_batches(task, data, tokenizer, *, batch_size, max_length, shuffle=False, seed=0,
-                 fixed_length=False, keep_order=False):
+                 fixed_length=False, keep_order=False, bert_inputs=False):
+    """Batches for a compiled step; `bert_inputs` makes BERT's input dicts."""
     if task == "language_modeling":
         texts = tf.data.Dataset.from_tensors(data)
         return language_model_batches(texts, tokenizer, window=max_length, batch_size=batch_size,
                                       shuffle=shuffle, seed=seed)
-    model_inputs = WordPieceEncoder.model_inputs if isinstance(tokenizer, WordPieceEncoder) else None
+    model_inputs = WordPieceEncoder.model_inputs if bert_inputs else None
     return classification_batches(
         data, tokenizer, batch_size=batch_size, max_length=max_length, shuffle=shuffle, seed=seed,
         drop_remainder=fixed_length, fixed_length=fixed_length, keep_order=keep_order,

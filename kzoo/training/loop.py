@@ -43,6 +43,9 @@ class Trainer:
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile
         self.xla_fallback_reason = None
+        # Sums of (loss, correct, count, steps), kept outside the strategy: updated
+        # in cross-replica context after the reduction.
+        self._totals = tf.Variable(tf.zeros([4]), trainable=False)
         if optimizer is not None:  # None: an evaluation-only trainer
             with self.strategy.scope():
                 self.optimizer.build(self.model.trainable_variables)
@@ -89,26 +92,44 @@ class Trainer:
         self._eval_function = self._multi_step_function(eval_step)
 
     def _multi_step_function(self, step):
-        strategy, steps = self.strategy, self.steps_per_execution
+        strategy, steps, totals = self.strategy, self.steps_per_execution, self._totals
 
         @tf.function
         def run(iterator):
             # Up to `steps` steps per call: fewer host round trips (steps_per_execution).
-            totals = tf.zeros([4])
+            # The end of the data raises OutOfRangeError; sums already added stay in
+            # `totals`, so no step's metrics are lost. No tf.cond around
+            # strategy.run: MirroredStrategy cannot merge_call inside one.
             for _ in tf.range(steps):
-                optional = iterator.get_next_as_optional()
-                if not optional.has_value():
-                    break
-                inputs, labels = optional.get_value()
+                inputs, labels = next(iterator)
                 sums = strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(step, args=(inputs, labels)), axis=None)
-                totals += tf.concat([sums, [1.0]], axis=0)
-            return totals
+                totals.assign_add(tf.concat([sums, [1.0]], axis=0))
 
         return run
 
+    def _run_epoch(self, function_name, iterator, on_steps=None, before_steps=None):
+        """Runs `function_name` until the data ends; returns the summed totals.
+
+        `before_steps(step)` and `on_steps(step, logs)` are called around each call.
+        """
+        self._totals.assign(tf.zeros([4]))
+        reported, finished = np.zeros(4), False
+        while not finished:
+            if before_steps is not None:
+                before_steps(int(reported[3]))
+            try:
+                self._call(function_name, iterator)
+            except tf.errors.OutOfRangeError:
+                finished = True
+            current = self._totals.numpy()
+            if on_steps is not None and current[3] > reported[3]:
+                on_steps(int(current[3]), self._metrics(current - reported))
+            reported = current
+        return reported
+
     def _call(self, function_name, iterator):
         try:
-            return getattr(self, function_name)(iterator).numpy()
+            return getattr(self, function_name)(iterator)
         except _XLA_ERRORS as error:
             if not self.jit_compile:
                 raise
@@ -116,20 +137,14 @@ class Trainer:
             self.xla_fallback_reason = str(error).strip().splitlines()[0][:300]
             logger.warning("XLA could not compile the step; running without jit_compile: %s", self.xla_fallback_reason)
             self._make_functions()
-            return getattr(self, function_name)(iterator).numpy()
+            return getattr(self, function_name)(iterator)
 
     # === Loops ===
 
     def evaluate(self, batches):
         """`{"loss": ..., "accuracy": ...}` (and perplexity for a language model)."""
         iterator = iter(self.strategy.experimental_distribute_dataset(batches))
-        totals = np.zeros(4)
-        while True:
-            result = self._call("_eval_function", iterator)
-            if result[3] == 0:
-                break
-            totals += result
-        return self._metrics(totals)
+        return self._metrics(self._run_epoch("_eval_function", iterator))
 
     def _metrics(self, totals):
         loss_sum, correct, count, _ = totals
@@ -158,18 +173,14 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             progress = keras.utils.Progbar(steps_per_epoch, verbose=verbose, unit_name="step") if verbose else None
             iterator = iter(distributed)
-            totals, step, started = np.zeros(4), 0, time.perf_counter()
-            while True:
-                callback_list.on_train_batch_begin(step)
-                result = self._call("_train_function", iterator)
-                if result[3] == 0:
-                    break
-                totals += result
-                step += int(result[3])
-                batch_logs = self._metrics(result)
+            started = time.perf_counter()
+
+            def on_steps(step, batch_logs):
                 callback_list.on_train_batch_end(step, batch_logs)
                 if progress:
                     progress.update(step, list(batch_logs.items()))
+
+            totals = self._run_epoch("_train_function", iterator, on_steps, callback_list.on_train_batch_begin)
             seconds = time.perf_counter() - started
             logs = self._metrics(totals)
             logs["examples_per_second"] = float(totals[2] / max(seconds, 1e-9))

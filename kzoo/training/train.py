@@ -16,13 +16,14 @@ from kzoo.training import run_dir as rd
 from kzoo.training.checkpoints import EpochCheckpoint
 from kzoo.training.distribution import describe, select_strategy
 from kzoo.training.inputs import (
-    TOKENIZER_OF_INPUT,
     build_tokenizer,
     data_hyperparameters,
     load_splits,
     make_batches,
     max_length_for,
+    needs_bert_inputs,
     task_of,
+    tokenizer_kind,
 )
 from kzoo.training.loop import Trainer
 from kzoo.training.tensorboard import TensorBoardLogger
@@ -79,11 +80,14 @@ def train(
     label_column="label",
     data_dir=None,
     validation_fraction=0.1,
+    restore_best=True,
     seed=0,
     verbose=1,
 ):
     """Trains a registered model on a dataset; returns the metrics dict it writes.
 
+    With `restore_best` the final model is the epoch with the lowest
+    validation loss (model selection on validation data, never on test).
     The run directory holds `config.json`, tokenizer assets, TF checkpoints (a
     killed run started again with the same `run_dir` resumes after its last
     finished epoch, with the same vocabulary), TensorBoard logs, `model.keras`,
@@ -134,7 +138,7 @@ def train(
                 "model": spec.name,
                 "preset": preset or spec.default_preset,
                 "hyperparameters": hyperparameters,
-                "tokenizer": TOKENIZER_OF_INPUT[spec.input_kind],
+                "tokenizer": tokenizer_kind(spec, hyperparameters),
                 "task": task,
                 "label_names": info.label_names,
                 "max_length": max_length,
@@ -150,7 +154,8 @@ def train(
             }
             rd.write_json(run_dir, rd.CONFIG, config)
 
-        batching = {"batch_size": batch_size, "max_length": max_length, "fixed_length": fixed_length}
+        batching = {"batch_size": batch_size, "max_length": max_length, "fixed_length": fixed_length,
+                    "bert_inputs": needs_bert_inputs(spec)}
         train_batches = make_batches(task, train_data, tokenizer, shuffle=True, seed=seed, **batching)
         valid_batches = make_batches(task, valid_data, tokenizer, **batching)
         steps_per_epoch = count_batches(train_batches)
@@ -169,7 +174,8 @@ def train(
         checkpoint = EpochCheckpoint(
             keras_model, optimizer, rd.path(run_dir, rd.CHECKPOINTS), rd.path(run_dir, rd.HISTORY)
         )
-        initial_epoch, _ = checkpoint.restore()
+        initial_epoch, restored_history = checkpoint.restore()
+        best_so_far = min((h["val_loss"] for h in restored_history), default=None)
         callbacks = [
             checkpoint,
             TensorBoardLogger(
@@ -180,7 +186,10 @@ def train(
                 profile_batches=profile_batches,
             ),
             keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.ModelCheckpoint(rd.path(run_dir, rd.BEST_MODEL), monitor="val_loss", save_best_only=True),
+            keras.callbacks.ModelCheckpoint(
+                rd.path(run_dir, rd.BEST_MODEL), monitor="val_loss", save_best_only=True,
+                initial_value_threshold=best_so_far,
+            ),
         ]
         if early_stopping_patience:
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping_patience))
@@ -194,14 +203,16 @@ def train(
         )
         wall_seconds = time.perf_counter() - started
         history = checkpoint.history
+        best_epoch = _restore_best_epoch(keras_model, history, run_dir) if restore_best else len(history)
         keras_model.save(rd.path(run_dir, rd.MODEL))
 
-        last = history[-1] if history else {}
-        train_metrics = {k: v for k, v in last.items() if k in ("loss", "accuracy", "perplexity")}
+        chosen = history[best_epoch - 1]
+        train_metrics = {k: v for k, v in chosen.items() if k in ("loss", "accuracy", "perplexity")}
         metrics = {
             "model": spec.name,
             "dataset": dataset,
             "epochs": len(history),
+            "best_epoch": best_epoch,
             "train": train_metrics,
             "validation": trainer.evaluate(valid_batches),
             "examples_per_second": _median([h["examples_per_second"] for h in history[1:] or history]),
@@ -220,6 +231,16 @@ def train(
         return metrics
     finally:
         keras.config.set_dtype_policy(previous_policy)
+
+
+def _restore_best_epoch(model, history, run_dir):
+    """Loads the weights of the epoch with the lowest val_loss; returns that epoch."""
+    best = min(history, key=lambda h: h["val_loss"])
+    if best["epoch"] != history[-1]["epoch"]:
+        best_model = keras.saving.load_model(rd.path(run_dir, rd.BEST_MODEL), safe_mode=True)
+        model.set_weights(best_model.get_weights())
+        logger.info("Restored the weights of epoch %d (lowest val_loss)", best["epoch"])
+    return best["epoch"]
 
 
 def _median(values):

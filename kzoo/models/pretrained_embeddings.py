@@ -1,0 +1,65 @@
+"""Initialising a from-scratch model's token embeddings from a BERT checkpoint."""
+
+import functools
+
+import keras_hub
+import numpy as np
+
+from kzoo.errors import invalid_value
+from kzoo.models.bert import resolve_checkpoint
+
+
+@functools.lru_cache(maxsize=2)
+def checkpoint_embeddings(checkpoint):
+    """The `(vocabulary, dim)` WordPiece token embedding matrix of a BERT checkpoint.
+
+    Example:
+        >>> checkpoint_embeddings("all_minilm_l6_v2").shape
+        (30522, 384)
+    """
+    backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(checkpoint))
+    return np.asarray(backbone.token_embedding.embeddings.numpy())
+
+
+def pretrained_sizes(checkpoint):
+    """`{"vocabulary_size", "embedding_dim"}` that a model must have to take `checkpoint`'s embeddings."""
+    rows, dim = checkpoint_embeddings(checkpoint).shape
+    return {"vocabulary_size": rows, "embedding_dim": dim}
+
+
+def load_token_embeddings(embedding_layer, checkpoint):
+    """Copies the checkpoint's embeddings into the first rows of `embedding_layer`.
+
+    Rows past the checkpoint's vocabulary (hashed bigrams) keep their own init.
+    """
+    matrix = checkpoint_embeddings(checkpoint)
+    table = embedding_layer.embeddings
+    if table.shape[1] != matrix.shape[1] or table.shape[0] < matrix.shape[0]:
+        raise invalid_value(
+            "pretrained_embeddings",
+            f"a checkpoint with embedding_dim={table.shape[1]} and at most {table.shape[0]} rows",
+            f"{checkpoint} ({matrix.shape[0]} x {matrix.shape[1]})",
+        )
+    values = np.array(table.numpy())
+    values[: matrix.shape[0]] = matrix
+    table.assign(values)
+
+
+def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="embedding_dim", embedding_layer):
+    """Builds `model_class(**arguments)`, first popping `pretrained_embeddings`.
+
+    When it names a checkpoint, the vocabulary size and embedding width come
+    from the checkpoint and its embeddings are copied in (`embedding_layer`
+    picks the layer from the model). Only the builder knows the checkpoint: the
+    model's config stays small, and a saved model reloads from its own weights.
+    """
+    arguments = dict(arguments)
+    checkpoint = arguments.pop("pretrained_embeddings", None)
+    if checkpoint:
+        sizes = pretrained_sizes(checkpoint)
+        arguments["vocabulary_size"] = sizes["vocabulary_size"]
+        arguments[dim_argument] = sizes["embedding_dim"]
+    model = model_class(**arguments)
+    if checkpoint:
+        load_token_embeddings(embedding_layer(model), checkpoint)
+    return model
