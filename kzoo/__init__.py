@@ -11,6 +11,7 @@ from kzoo import models  # noqa: F401  (registers every model)
 from kzoo.models.task import compile_arguments
 from kzoo.registry import create_model, get_spec, list_models, model_info, register_model
 from kzoo import data  # noqa: E402
+from kzoo.generation import generate
 from kzoo.training import evaluate, load_run, predict, train
 
 __version__ = "0.1.0"
@@ -20,6 +21,7 @@ __all__ = [
     "create_model",
     "data",
     "evaluate",
+    "generate",
     "get_spec",
     "list_models",
     "load_run",

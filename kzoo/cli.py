@@ -1,4 +1,4 @@
-"""The `kzoo` command line: list, info, train, evaluate, predict."""
+"""The `kzoo` command line: list, info, train, evaluate, predict, generate."""
 
 import argparse
 import json
@@ -60,6 +60,8 @@ def build_parser():
     train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without better val_loss")
     train.add_argument("--profile", metavar="FIRST,LAST", help="profile these training steps into TensorBoard")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after this long")
+    train.add_argument("--tokenizer", choices=["char", "word"], help="language models: char (default) or word")
     _add_data_options(train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a run on a dataset (prints JSON)")
@@ -71,6 +73,18 @@ def build_parser():
     predict = commands.add_parser("predict", help="classify texts with a run (stdin when no TEXT)")
     predict.add_argument("run_dir")
     predict.add_argument("texts", nargs="*", metavar="TEXT")
+
+    generate = commands.add_parser("generate", help="continue a prompt with a language model run")
+    generate.add_argument("run_dir")
+    generate.add_argument("--prompt", action="append", required=True, help="repeat for a batch of prompts")
+    generate.add_argument("--max-length", type=int, default=200, help="new tokens per prompt")
+    generate.add_argument("--sampler", default="greedy", choices=["greedy", "random", "top_k", "top_p", "beam"])
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--k", type=int, default=5, help="top_k: sample among the k likeliest")
+    generate.add_argument("--p", type=float, default=0.9, help="top_p: smallest set with this probability")
+    generate.add_argument("--num-beams", type=int, default=4)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--stop", action="append", default=[], help="a token that ends the text (repeatable)")
     return parser
 
 
@@ -125,7 +139,8 @@ def run(args):
             jit_compile=not args.no_xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
             tpu=args.tpu, early_stopping_patience=args.early_stopping, profile_batches=profile,
             data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
-            data_dir=args.data_dir, seed=args.seed, verbose=1,
+            data_dir=args.data_dir, seed=args.seed, time_budget_seconds=args.time_budget,
+            tokenizer=args.tokenizer, verbose=1,
         )
         print(f"\nRun written to {run_dir}\n{_summary_table(metrics)}")
         print(f"\nOpen TensorBoard with:  tensorboard --logdir {run_dir}/logs")
@@ -140,6 +155,13 @@ def run(args):
         for result in kzoo.predict(args.run_dir, texts):
             probabilities = " ".join(f"{k}={v:.3f}" for k, v in result["probabilities"].items())
             print(f"{result['label']}\t{probabilities}\t{result['text']}")
+    elif args.command == "generate":
+        texts = kzoo.generate(
+            args.run_dir, args.prompt, max_length=args.max_length, sampler=args.sampler,
+            temperature=args.temperature, k=args.k, p=args.p, num_beams=args.num_beams, seed=args.seed,
+            stop=[s.encode().decode("unicode_escape") for s in args.stop],
+        )
+        print("\n\n".join(texts))
     return 0
 
 

@@ -35,6 +35,10 @@ def test_train_evaluate_predict_round_trip(name, tmp_path, capsys):
     assert evaluated["loss"] > 0
     if kzoo.get_spec(name).output_kind == "next_token_logits":
         assert set(metrics["validation"]) == {"loss", "accuracy", "perplexity"}
+        assert main(["generate", str(run_dir), "--prompt", "The film", "--prompt", "I", "--max-length", "20",
+                     "--sampler", "top_k", "--seed", "3"]) == 0
+        first, second = capsys.readouterr().out.strip().split("\n\n")
+        assert first.startswith("The film") and second.startswith("I")
         return
     assert 0.0 <= evaluated["accuracy"] <= 1.0
     assert main(["predict", str(run_dir), "the film was not good", "the cast was superb"]) == 0
@@ -80,3 +84,23 @@ def test_predict_rejects_empty_text(tmp_path, capsys):
     capsys.readouterr()
     assert main(["predict", str(run_dir), "fine", "  "]) == 2
     assert "Text #2 is empty" in capsys.readouterr().err
+
+
+def test_word_level_language_model_trains_and_generates(tmp_path, capsys):
+    run_dir = tmp_path / "words"
+    assert _train(run_dir, "lstm_language_model", "--tokenizer", "word") == 0
+    assert json.loads((run_dir / "config.json").read_text())["tokenizer"] == "word"
+    assert main(["generate", str(run_dir), "--prompt", "the film", "--max-length", "5"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()[-1]
+    assert out.startswith("the film") and len(out.split()) == 7
+
+
+def test_language_model_logs_a_text_sample_each_epoch(tmp_path):
+    run_dir = tmp_path / "lm"
+    assert _train(run_dir, "lstm_language_model") == 0
+    samples = []
+    folder = run_dir / "logs" / "samples"
+    for file in os.listdir(folder):
+        for event in tf.compat.v1.train.summary_iterator(str(folder / file)):
+            samples += [v for v in event.summary.value if v.tag == "sample"]
+    assert len(samples) == 1

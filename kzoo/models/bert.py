@@ -76,7 +76,9 @@ def bert_preprocessor(*, checkpoint=OFFLINE_MINILM, sequence_length=128, vocabul
     default_preset="minilm",
     input_kind="wordpiece_ids",
     output_kind="class_logits",
-    compile_defaults=CompileDefaults(optimizer="adamw", learning_rate=5e-5, warmup_fraction=0.1),
+    compile_defaults=CompileDefaults(
+        optimizer="adamw", learning_rate=5e-5, warmup_fraction=0.1, epochs=3, batch_size=32, max_length=128
+    ),
 )
 def bert_classifier(
     *,

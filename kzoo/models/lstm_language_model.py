@@ -22,7 +22,7 @@ class LSTMLanguageModel(Task):
         >>> logits, state = model.call_with_state(np.array([[9]]), state)
     """
 
-    compile_defaults = CompileDefaults(optimizer="adam", learning_rate=2e-3)
+    compile_defaults = CompileDefaults(optimizer="adam", learning_rate=2e-3, epochs=10, batch_size=64, max_length=100)
 
     def __init__(
         self,
@@ -74,17 +74,19 @@ class LSTMLanguageModel(Task):
         zeros = keras.ops.zeros((batch_size, self.lstm_units), dtype=self.compute_dtype)
         return [[zeros, zeros] for _ in self.lstm_layers]
 
-    def call_with_state(self, token_ids, state=None):
+    def call_with_state(self, token_ids, state=None, mask=None):
         """Logits for `token_ids` continuing from `state`, and the state after them.
 
         `state` is a list of `[h, c]` pairs, one per layer (`None`: zeros).
+        `mask` (bool, like `token_ids`) marks steps to skip: the state passes
+        through them unchanged, so left-padded prompts decode as they would alone.
         """
         x = self.token_embedding(token_ids)
         if state is None:
             state = self.initial_state(keras.ops.shape(token_ids)[0])
         new_state = []
         for lstm, layer_state in zip(self.lstm_layers, state):
-            x, h, c = lstm(x, initial_state=list(layer_state))
+            x, h, c = lstm(x, initial_state=list(layer_state), mask=mask)
             new_state.append([h, c])
         return self.lm_head(x), new_state
 

@@ -17,6 +17,7 @@ class CharTokenizer:
         'to be'
     """
 
+    separator = ""  # between tokens when detokenizing
     kind = "char"
 
     def __init__(self, characters):

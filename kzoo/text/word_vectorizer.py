@@ -17,6 +17,7 @@ class WordVectorizer:
         >>> ids = vectorizer(tf.constant("a fine film"))
     """
 
+    separator = " "  # between tokens when detokenizing
     kind = "word"
 
     def __init__(self, vocabulary):
@@ -43,6 +44,11 @@ class WordVectorizer:
 
     def __call__(self, text):
         return tf.cast(self.layer(text), tf.int32)
+
+    def detokenize(self, ids):
+        """Ids back to space-joined words (the vectorizer lowercases and strips punctuation)."""
+        vocabulary = self.vocabulary
+        return " ".join(vocabulary[int(i)] for i in ids if int(i) != 0)
 
     def save_assets(self, directory):
         with open(os.path.join(directory, VOCABULARY_FILE), "w", encoding="utf-8") as handle:

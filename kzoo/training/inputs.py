@@ -29,18 +29,36 @@ def join_texts(dataset):
     return "".join(t.decode("utf-8") for t in dataset.as_numpy_iterator())
 
 
-def tokenizer_kind(spec, hyperparameters):
-    """Which tokenizer feeds the model: WordPiece too when its embeddings come from a BERT checkpoint."""
+LANGUAGE_MODEL_TOKENIZERS = ("char", "word")
+
+
+def tokenizer_kind(spec, hyperparameters, requested=None):
+    """Which tokenizer feeds the model.
+
+    WordPiece when the embeddings come from a BERT checkpoint; a language model
+    may ask for `"word"` instead of its default `"char"`.
+    """
+    if requested is not None:
+        if spec.input_kind != "char_ids":
+            raise ValueError(f"`tokenizer` can only be chosen for a language model, not for `{spec.name}`.")
+        if requested not in LANGUAGE_MODEL_TOKENIZERS:
+            raise invalid_value("tokenizer", f"one of {LANGUAGE_MODEL_TOKENIZERS}", requested)
+        return requested
     if hyperparameters.get("pretrained_embeddings"):
         return "wordpiece"
     return TOKENIZER_OF_INPUT[spec.input_kind]
 
 
-def build_tokenizer(spec, hyperparameters, train, *, max_length):
-    """A new tokenizer for the model, fitted to the training data where it learns one."""
-    kind = tokenizer_kind(spec, hyperparameters)
+WORD_LANGUAGE_MODEL_VOCABULARY = 10_000
+
+
+def build_tokenizer(spec, hyperparameters, train, *, max_length, kind, overrides):
+    """A new tokenizer of `kind` for the model, fitted to the training data where it learns one."""
     if kind == "char":
         return CharTokenizer.adapt(train)
+    if spec.input_kind == "char_ids":  # a word-level language model
+        size = overrides.get("vocabulary_size", WORD_LANGUAGE_MODEL_VOCABULARY)
+        return WordVectorizer.adapt(tf.data.Dataset.from_tensors(train), max_tokens=size)
     texts = train.map(lambda text, label: text)
     if kind == "word":
         return WordVectorizer.adapt(texts, max_tokens=hyperparameters["vocabulary_size"])

@@ -107,14 +107,14 @@ class Trainer:
 
         return run
 
-    def _run_epoch(self, function_name, iterator, on_steps=None, before_steps=None):
-        """Runs `function_name` until the data ends; returns the summed totals.
+    def _run_epoch(self, function_name, iterator, on_steps=None, before_steps=None, deadline=None):
+        """Runs `function_name` until the data ends (or `deadline`); returns the summed totals.
 
         `before_steps(step)` and `on_steps(step, logs)` are called around each call.
         """
         self._totals.assign(tf.zeros([4]))
         reported, finished = np.zeros(4), False
-        while not finished:
+        while not finished and (deadline is None or time.perf_counter() < deadline):
             if before_steps is not None:
                 before_steps(int(reported[3]))
             try:
@@ -156,8 +156,12 @@ class Trainer:
             metrics["perplexity"] = float(np.exp(min(metrics["loss"], 50.0)))
         return metrics
 
-    def fit(self, batches, *, epochs, validation=None, initial_epoch=0, callbacks=(), steps_per_epoch=None, verbose=1):
+    def fit(self, batches, *, epochs, validation=None, initial_epoch=0, callbacks=(), steps_per_epoch=None,
+            time_budget_seconds=None, verbose=1):
         """Trains from `initial_epoch` to `epochs`; returns the list of per-epoch logs.
+
+        With `time_budget_seconds`, training stops when the budget is spent, in
+        the middle of an epoch if need be (that epoch's logs say `partial`).
 
         Drives `callbacks` (any Keras callbacks) with `on_epoch_*` and
         `on_train_batch_*`; logs hold train metrics, `val_*` metrics,
@@ -168,6 +172,7 @@ class Trainer:
         self.model.stop_training = False
         distributed = self.strategy.experimental_distribute_dataset(batches)
         history = []
+        deadline = time.perf_counter() + time_budget_seconds if time_budget_seconds else None
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
@@ -180,19 +185,24 @@ class Trainer:
                 if progress:
                     progress.update(step, list(batch_logs.items()))
 
-            totals = self._run_epoch("_train_function", iterator, on_steps, callback_list.on_train_batch_begin)
+            totals = self._run_epoch(
+                "_train_function", iterator, on_steps, callback_list.on_train_batch_begin, deadline
+            )
+            partial = deadline is not None and time.perf_counter() >= deadline
             seconds = time.perf_counter() - started
             logs = self._metrics(totals)
             logs["examples_per_second"] = float(totals[2] / max(seconds, 1e-9))
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
             logs["epoch_seconds"] = seconds
+            if partial:
+                logs["partial"] = 1.0
             if validation is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(validation).items()})
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k}={v:.4g}" for k, v in logs.items()))
             history.append({"epoch": epoch + 1, **logs})
             callback_list.on_epoch_end(epoch, logs)
-            if self.model.stop_training:
+            if self.model.stop_training or partial:
                 break
         callback_list.on_train_end()
         return history

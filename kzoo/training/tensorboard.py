@@ -76,3 +76,35 @@ class TensorBoardLogger(keras.callbacks.Callback):
 
 def _hparam_value(value):
     return value if isinstance(value, (bool, int, float, str)) else str(value)
+
+
+class SampleTextLogger(keras.callbacks.Callback):
+    """Logs a sampled continuation of a fixed prompt as TensorBoard text each epoch.
+
+    Example:
+        >>> SampleTextLogger(TextGenerator(model, tokenizer), "ROMEO:", "runs/x/logs")
+    """
+
+    def __init__(self, generator, prompt, log_dir, *, max_length=200, sampler="top_p", p=0.9, seed=0):
+        super().__init__()
+        self.generator = generator
+        self.prompt = prompt
+        self.log_dir = log_dir
+        self.options = {"max_length": max_length, "sampler": sampler, "p": p, "seed": seed}
+        self.last_sample = None
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(f"{self.log_dir}/samples")
+
+    def on_epoch_end(self, epoch, logs=None):
+        try:
+            self.last_sample = self.generator.generate([self.prompt], **self.options)[0]
+        except ValueError as error:  # e.g. a prompt outside the vocabulary: report, keep training
+            self.last_sample = f"(no sample: {error})"
+        with self.writer.as_default(step=epoch + 1):
+            # Markdown code block: keeps line breaks and spacing as generated.
+            tf.summary.text("sample", "```\n" + self.last_sample + "\n```")
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()

@@ -26,7 +26,8 @@ from kzoo.training.inputs import (
     tokenizer_kind,
 )
 from kzoo.training.loop import Trainer
-from kzoo.training.tensorboard import TensorBoardLogger
+from kzoo.generation import TextGenerator
+from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger
 
 logger = logging.getLogger("kzoo")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -81,6 +82,9 @@ def train(
     data_dir=None,
     validation_fraction=0.1,
     restore_best=True,
+    time_budget_seconds=None,
+    tokenizer=None,
+    sample_prompt=None,
     seed=0,
     verbose=1,
 ):
@@ -88,6 +92,9 @@ def train(
 
     With `restore_best` the final model is the epoch with the lowest
     validation loss (model selection on validation data, never on test).
+    Language models log a sample continuation of `sample_prompt` to TensorBoard
+    each epoch; `tokenizer="word"` trains a word-level one (default: chars).
+    `time_budget_seconds` stops training when the budget is spent.
     The run directory holds `config.json`, tokenizer assets, TF checkpoints (a
     killed run started again with the same `run_dir` resumes after its last
     finished epoch, with the same vocabulary), TensorBoard logs, `model.keras`,
@@ -131,14 +138,17 @@ def train(
             hyperparameters = config["hyperparameters"]
             logger.info("Resuming the run in %s with its saved vocabulary", run_dir)
         else:
-            tokenizer = build_tokenizer(spec, hyperparameters, train_data, max_length=max_length)
+            kind = tokenizer_kind(spec, hyperparameters, tokenizer)
+            tokenizer = build_tokenizer(
+                spec, hyperparameters, train_data, max_length=max_length, kind=kind, overrides=overrides
+            )
             tokenizer.save_assets(assets)
             hyperparameters.update(data_hyperparameters(spec, hyperparameters, overrides, tokenizer, info.label_names))
             config = {
                 "model": spec.name,
                 "preset": preset or spec.default_preset,
                 "hyperparameters": hyperparameters,
-                "tokenizer": tokenizer_kind(spec, hyperparameters),
+                "tokenizer": kind,
                 "task": task,
                 "label_names": info.label_names,
                 "max_length": max_length,
@@ -191,6 +201,13 @@ def train(
                 initial_value_threshold=best_so_far,
             ),
         ]
+        if task == "language_modeling":
+            prompt = sample_prompt or (
+                train_data.lstrip()[:16] if config["tokenizer"] == "char" else " ".join(train_data.split()[:3])
+            )
+            callbacks.append(SampleTextLogger(
+                TextGenerator(keras_model, tokenizer), prompt, rd.path(run_dir, rd.LOGS), seed=seed
+            ))
         if early_stopping_patience:
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping_patience))
         if verbose:
@@ -199,7 +216,8 @@ def train(
         started = time.perf_counter()
         trainer.fit(
             train_batches, epochs=epochs, validation=valid_batches, initial_epoch=initial_epoch,
-            callbacks=callbacks, steps_per_epoch=steps_per_epoch, verbose=verbose,
+            callbacks=callbacks, steps_per_epoch=steps_per_epoch, time_budget_seconds=time_budget_seconds,
+            verbose=verbose,
         )
         wall_seconds = time.perf_counter() - started
         history = checkpoint.history

@@ -1,0 +1,146 @@
+"""Fast text generation from an LSTM language model.
+
+The prompt is run once through the LSTM (left-padded and masked, so prompts of
+different lengths share one shape), then a keras-hub sampler loop takes one
+LSTM step per new token, carrying the LSTM state as its cache. Prefill and
+decode loop are one XLA-compiled function, traced once per (sampler, batch
+size, prompt bucket, length bucket) and reused across calls and seeds.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kzoo.data.pipeline import bucket_lengths
+from kzoo.errors import check_int
+from kzoo.generation.samplers import make_sampler
+
+
+def _bucket(length):
+    """The smallest standard bucket length >= `length` (powers of two past the table)."""
+    for candidate in bucket_lengths(1 << 30):
+        if candidate >= length:
+            return candidate
+    return 1 << (length - 1).bit_length()
+
+
+class TextGenerator:
+    """Generates text from an `LSTMLanguageModel` and its tokenizer.
+
+    Example:
+        >>> generator = TextGenerator(run.model, run.tokenizer)
+        >>> generator.generate(["ROMEO:"], max_length=200, sampler="top_p", p=0.9, seed=1)
+    """
+
+    def __init__(self, model, tokenizer, *, jit_compile=True):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.jit_compile = jit_compile
+        self._decoders = {}  # (sampler settings, stop ids) -> (sampler, tf.function)
+
+    # === Prompts ===
+
+    def encode_prompts(self, prompts):
+        """Token ids of each prompt; empty prompts and unknown characters are errors."""
+        if isinstance(prompts, str):
+            raise TypeError("`prompts` must be a list of strings; wrap a single prompt in a list.")
+        prompts = list(prompts)
+        if not prompts:
+            raise ValueError("No prompt given: pass at least one prompt.")
+        encoded = []
+        for index, prompt in enumerate(prompts):
+            if not prompt:
+                raise ValueError(
+                    f"Prompt #{index + 1} is empty: an LSTM language model needs at least one token to start from."
+                )
+            ids = self.tokenizer(tf.constant(prompt)).numpy()
+            if (ids == 0).any():
+                unknown = self._unknown_pieces(prompt)
+                raise ValueError(
+                    f"Prompt #{index + 1} has text outside the model's vocabulary: {unknown}. "
+                    "Use only characters (or words) seen in training."
+                )
+            encoded.append(ids)
+        return encoded
+
+    def _unknown_pieces(self, prompt):
+        if hasattr(self.tokenizer, "characters"):
+            known = set(self.tokenizer.characters)
+            return sorted({c for c in prompt if c not in known})
+        vocabulary = set(self.tokenizer.vocabulary)
+        return sorted({w for w in prompt.lower().split() if w not in vocabulary})
+
+    # === Decoding ===
+
+    def _decoder(self, sampler_settings, stop_ids):
+        key = (tuple(sorted(sampler_settings.items())), stop_ids)
+        if key not in self._decoders:
+            sampler = make_sampler(**sampler_settings)
+            model = self.model
+            stop = list(stop_ids) if stop_ids else None
+
+            def decode(prompt_ids, prompt_mask, new_tokens):
+                batch, prompt_length = prompt_ids.shape
+                state = model.initial_state(batch)
+                if prompt_length > 1:
+                    _, state = model.call_with_state(prompt_ids[:, :-1], state, mask=prompt_mask[:, :-1])
+                cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in state], axis=1)
+
+                def next_token(tokens, cache, index):
+                    layer_state = [[cache[:, i, 0], cache[:, i, 1]] for i in range(len(model.lstm_layers))]
+                    logits, layer_state = model.call_with_state(tokens[:, index - 1 : index], layer_state)
+                    cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in layer_state], axis=1)
+                    return logits[:, 0, :], None, cache
+
+                tokens = keras.ops.concatenate(
+                    [prompt_ids, keras.ops.zeros((batch, new_tokens), prompt_ids.dtype)], axis=1
+                )
+                keep = keras.ops.arange(prompt_length + new_tokens) < prompt_length
+                keep = keras.ops.broadcast_to(keep[None, :], keras.ops.shape(tokens))
+                return sampler(next_token, tokens, cache=cache, index=prompt_length, mask=keep,
+                               stop_token_ids=stop)
+
+            function = tf.function(decode, jit_compile=self.jit_compile, reduce_retracing=False)
+            self._decoders[key] = (sampler, function)
+        return self._decoders[key]
+
+    def decode_function(self, *, sampler="greedy", temperature=1.0, k=5, p=0.9, num_beams=4, stop_ids=()):
+        """The compiled `tf.function` used for these settings (for inspection and tests)."""
+        settings = {"name": sampler, "temperature": temperature, "k": k, "p": p, "num_beams": num_beams}
+        return self._decoder(settings, tuple(stop_ids))[1]
+
+    def generate(self, prompts, *, max_length=200, sampler="greedy", temperature=1.0, k=5, p=0.9,
+                 num_beams=4, seed=0, stop=()):
+        """Continues each prompt by up to `max_length` tokens; returns prompt + continuation.
+
+        `stop`: strings (single tokens) that end a continuation; the text stops
+        before them. The same `seed` gives the same text.
+        """
+        check_int("max_length", max_length, minimum=1)
+        encoded = self.encode_prompts(prompts)
+        stop_ids = tuple(int(i) for text in stop for i in self.tokenizer(tf.constant(text)).numpy())
+        settings = {"name": sampler, "temperature": temperature, "k": k, "p": p, "num_beams": num_beams}
+        sampler_object, function = self._decoder(settings, stop_ids)
+        seed_generator = getattr(sampler_object, "seed_generator", None)
+        if seed_generator is not None:
+            seed_generator.state.assign(np.array([seed, 0], dtype=seed_generator.state.dtype))
+
+        prompt_length = _bucket(max(len(ids) for ids in encoded))
+        batch = len(encoded)
+        prompt_ids = np.zeros((batch, prompt_length), np.int32)
+        prompt_mask = np.zeros((batch, prompt_length), bool)
+        for row, ids in enumerate(encoded):  # right-aligned: every prompt ends at the same step
+            prompt_ids[row, prompt_length - len(ids):] = ids
+            prompt_mask[row, prompt_length - len(ids):] = True
+        tokens = function(tf.constant(prompt_ids), tf.constant(prompt_mask), _bucket(max_length))
+        tokens = keras.ops.convert_to_numpy(tokens)[:, prompt_length : prompt_length + max_length]
+
+        texts = []
+        for prompt, row in zip(prompts, tokens):
+            if stop_ids:
+                ends = [i for i, token in enumerate(row) if token in stop_ids]
+                row = row[: ends[0]] if ends else row
+            continuation = self.tokenizer.detokenize(row)
+            separator = self.tokenizer.separator if continuation else ""
+            texts.append(prompt + separator + continuation)
+        return texts
