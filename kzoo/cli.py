@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 
 from kzoo.data.local_files import FORMATS
@@ -85,6 +86,13 @@ def build_parser():
     generate.add_argument("--num-beams", type=int, default=4)
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--stop", action="append", default=[], help="a token that ends the text (repeatable)")
+
+    bench = commands.add_parser("bench", help="run the benchmark suite (writes CSV/JSON/RESULTS.md/PNG)")
+    bench.add_argument("pattern", nargs="?", default="*", help="models to benchmark, e.g. 'lstm*'")
+    bench.add_argument("--quick", action="store_true", help="tiny presets and demo data: a few minutes")
+    bench.add_argument("--output", default=os.path.join("benchmarks", "results"), help="where results go")
+    bench.add_argument("--data-dir", help="folder holding sst2/ and tinyshakespeare/ (default ../shared/data)")
+    bench.add_argument("--no-quality", action="store_true", help="skip the SST-2 accuracy runs")
     return parser
 
 
@@ -155,6 +163,12 @@ def run(args):
         for result in kzoo.predict(args.run_dir, texts):
             probabilities = " ".join(f"{k}={v:.3f}" for k, v in result["probabilities"].items())
             print(f"{result['label']}\t{probabilities}\t{result['text']}")
+    elif args.command == "bench":
+        from kzoo.bench import run_suite
+
+        run_suite(args.pattern, quick=args.quick, output_dir=args.output, data_dir=args.data_dir,
+                  quality_runs=not args.no_quality)
+        print(f"Results written to {args.output}/RESULTS.md")
     elif args.command == "generate":
         texts = kzoo.generate(
             args.run_dir, args.prompt, max_length=args.max_length, sampler=args.sampler,

@@ -39,6 +39,7 @@ class CompileDefaults:
     from_logits: bool = True
     metrics: tuple = ("accuracy",)
     warmup_fraction: float = 0.0  # of all training steps, then cosine decay
+    clipnorm: float | None = None  # gradient norm clipping (recurrent language models)
     epochs: int = 5
     batch_size: int = 32
     max_length: int = 256  # tokens kept per example (window length for a language model)

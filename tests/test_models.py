@@ -90,3 +90,18 @@ def test_offline_minilm_checkpoint_classifies_two_sentences():
     probabilities = keras.ops.softmax(model.predict(inputs, verbose=0))
     assert probabilities.shape == (2, 2)
     np.testing.assert_allclose(keras.ops.sum(probabilities, axis=-1), [1.0, 1.0], atol=1e-5)
+
+
+def test_pretrained_minilm_embeddings_initialise_the_embedding_table():
+    try:
+        kzoo.models.resolve_checkpoint("all_minilm_l6_v2")
+    except ModuleNotFoundError as error:
+        pytest.skip(f"offline MiniLM checkpoint not installed: {error}")
+    from kzoo.models.pretrained_embeddings import checkpoint_embeddings
+
+    model = kzoo.create_model("bag_of_embeddings_classifier", preset="minilm")
+    matrix = checkpoint_embeddings("all_minilm_l6_v2")
+    assert model.vocabulary_size == matrix.shape[0] and model.embedding_dim == matrix.shape[1]
+    np.testing.assert_array_equal(model.token_embedding.embeddings.numpy(), matrix)
+    with pytest.raises(ValueError, match="Invalid value for `checkpoint`"):
+        kzoo.create_model("lstm_classifier", preset="tiny", pretrained_embeddings="no_such_checkpoint")

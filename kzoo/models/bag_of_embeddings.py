@@ -97,8 +97,11 @@ class BagOfEmbeddingsClassifier(Task):
             "ngram_buckets": 100_000,
             "dropout": 0.5,
         },
+        # The default: start from all-MiniLM-L6-v2's WordPiece embeddings (384-d),
+        # which generalise far better than embeddings learnt from a few thousand examples.
+        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "hidden_dim": 128, "ngram_buckets": 0, "dropout": 0.5},
     },
-    default_preset="fasttext",
+    default_preset="minilm",
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=BagOfEmbeddingsClassifier.compile_defaults,

@@ -104,8 +104,10 @@ class LSTMClassifier(Task):
             "bidirectional": True,
             "dropout": 0.5,
         },
+        # The default: bidirectional LSTM over all-MiniLM-L6-v2's WordPiece embeddings.
+        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "lstm_units": 64, "bidirectional": True, "dropout": 0.5},
     },
-    default_preset="bidirectional",
+    default_preset="minilm",
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=LSTMClassifier.compile_defaults,

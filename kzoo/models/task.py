@@ -18,7 +18,7 @@ def compile_arguments(defaults, *, learning_rate=None, optimizer="auto", loss="a
         optimizer = keras.optimizers.get(
             {
                 "class_name": defaults.optimizer,
-                "config": {"learning_rate": learning_rate or defaults.learning_rate},
+                "config": {"learning_rate": learning_rate or defaults.learning_rate, "clipnorm": defaults.clipnorm},
             }
         )
     if loss == "auto":

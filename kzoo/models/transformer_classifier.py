@@ -114,8 +114,11 @@ class TransformerClassifier(Task):
                   "num_layers": 2, "intermediate_dim": 256, "dropout": 0.1},
         "base": {"vocabulary_size": 20_000, "sequence_length": 256, "hidden_dim": 512, "num_heads": 8,
                  "num_layers": 2, "intermediate_dim": 2048, "dropout": 0.1},
+        # The default: the small encoder over all-MiniLM-L6-v2's 384-d WordPiece embeddings.
+        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "sequence_length": 128, "num_heads": 6,
+                   "num_layers": 2, "intermediate_dim": 256, "dropout": 0.1},
     },
-    default_preset="small",
+    default_preset="minilm",
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=TransformerClassifier.compile_defaults,

@@ -44,7 +44,7 @@ def build_optimizer(defaults, *, learning_rate=None, total_steps, precision="flo
             warmup_target=learning_rate,
             warmup_steps=warmup,
         )
-    optimizer = keras.optimizers.get({"class_name": defaults.optimizer, "config": {"learning_rate": learning_rate}})
+    optimizer = keras.optimizers.get({"class_name": defaults.optimizer, "config": {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}})
     if precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer

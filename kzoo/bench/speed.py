@@ -1,0 +1,143 @@
+"""Speed of one registered model, each figure a median of repeated epochs over cached batches."""
+
+import statistics
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
+from kzoo.data.pipeline import count_batches
+from kzoo.registry import create_model, get_spec
+from kzoo.training.inputs import build_tokenizer, make_batches, needs_bert_inputs, task_of, tokenizer_kind
+from kzoo.training.loop import Trainer
+from kzoo.training.train import build_optimizer
+
+
+def train_speed(trainer, batches, *, repeats):
+    """Median training examples (tokens) per second over `repeats` epochs, after one warm-up epoch."""
+    history = trainer.fit(batches, epochs=repeats + 1, verbose=0)
+    return statistics.median(h["examples_per_second"] for h in history[1:])
+
+
+def eval_seconds(trainer, batches, *, repeats):
+    """Median seconds of one evaluation pass, after a warm-up pass."""
+    trainer.evaluate(batches)
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        trainer.evaluate(batches)
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def _items(batches):
+    """Examples (or tokens) in a finite batched dataset."""
+    total = 0
+    for _, labels in batches:
+        total += int(np.prod(labels.shape))
+    return total
+
+
+def _trainer(name, hyperparameters, *, jit_compile, precision="float32", total_steps=1000):
+    spec = get_spec(name)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        model = create_model(name, **hyperparameters)
+        optimizer = build_optimizer(spec.compile_defaults, total_steps=total_steps, precision=precision)
+        task = task_of(spec) if spec.output_kind != "regression" else "regression"
+        return Trainer(model, optimizer=optimizer, task=task, jit_compile=jit_compile)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_size=None, max_length=None):
+    """Speed figures of a text model on `data` (a `(text, label)` dataset, or a string for a language model)."""
+    spec = get_spec(name)
+    task = task_of(spec)
+    defaults = spec.compile_defaults
+    batch_size = batch_size or defaults.batch_size
+    max_length = max_length or defaults.max_length
+    hyperparameters = spec.hyperparameters(preset)
+    kind = tokenizer_kind(spec, hyperparameters)
+    tokenizer = build_tokenizer(spec, hyperparameters, data, max_length=max_length, kind=kind, overrides={})
+    if spec.input_kind != "wordpiece_ids" or hyperparameters.get("checkpoint") is None:
+        hyperparameters["vocabulary_size"] = tokenizer.vocabulary_size
+    if hyperparameters.get("max_sequence_length"):
+        max_length = min(max_length, hyperparameters["max_sequence_length"])
+    if hyperparameters.get("sequence_length"):
+        max_length = min(max_length, hyperparameters["sequence_length"])
+
+    def pipeline():
+        return make_batches(task, data, tokenizer, batch_size=batch_size, max_length=max_length,
+                            shuffle=task == "classification", bert_inputs=needs_bert_inputs(spec)).take(steps)
+
+    # The pipeline alone, from raw text (tokenization included: its first, uncached pass).
+    fresh = pipeline()
+    started = time.perf_counter()
+    items = _items(fresh)
+    pipeline_speed = items / (time.perf_counter() - started)
+    batches = pipeline().cache()
+    count_batches(batches)
+    items = _items(batches)
+    mean_length = _mean_length(batches)
+
+    row = {"model": name, "preset": preset or spec.default_preset, "unit": "tokens" if task == "language_modeling" else "examples",
+           "batch_size": batch_size, "mean_padded_length": mean_length}
+    xla = _trainer(name, hyperparameters, jit_compile=True)
+    row["train_xla"] = train_speed(xla, batches, repeats=repeats)
+    row["xla_ran"] = xla.jit_compile
+    row["train_no_xla"] = train_speed(_trainer(name, hyperparameters, jit_compile=False), batches, repeats=repeats)
+    bf16 = _trainer(name, hyperparameters, jit_compile=True, precision="mixed_bfloat16")
+    row["train_bf16_xla"] = train_speed(bf16, batches, repeats=repeats)
+    seconds = eval_seconds(xla, batches, repeats=repeats)
+    row["inference_xla"] = items / seconds
+    row["pipeline"] = pipeline_speed
+    row["xla_speedup"] = row["train_xla"] / row["train_no_xla"]
+    row["bf16_over_f32"] = row["train_bf16_xla"] / row["train_xla"]
+    row["pipeline_over_train"] = pipeline_speed / row["train_xla"]
+    length = int(round(mean_length))
+    flops = forward_flops(xla.model, length)
+    if task == "language_modeling":
+        flops /= length  # per token
+    row["forward_flops_per_item"] = float(flops)
+    row["train_gflops_per_second"] = TRAINING_MULTIPLIER * flops * row["train_xla"] / 1e9
+    row["parameters"] = xla.model.count_params()
+    return row
+
+
+def _mean_length(batches):
+    lengths = []
+    for inputs, _ in batches:
+        ids = inputs["token_ids"] if isinstance(inputs, dict) else inputs
+        lengths.append(int(ids.shape[1]))
+    return float(np.mean(lengths))
+
+
+def measure_linear_regression(*, steps=20, repeats=3, batch_size=32):
+    from kzoo.models.linear_regression import make_linear_data
+
+    x, y = make_linear_data(num_examples=steps * batch_size)
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).cache()
+    hyperparameters = get_spec("linear_regression").hyperparameters()
+    xla = _trainer("linear_regression", hyperparameters, jit_compile=True)
+    row = {"model": "linear_regression", "preset": "example", "unit": "examples", "batch_size": batch_size,
+           "mean_padded_length": 1.0}
+    row["train_xla"] = train_speed(xla, batches, repeats=repeats)
+    row["xla_ran"] = xla.jit_compile
+    row["train_no_xla"] = train_speed(
+        _trainer("linear_regression", hyperparameters, jit_compile=False), batches, repeats=repeats)
+    row["train_bf16_xla"] = train_speed(
+        _trainer("linear_regression", hyperparameters, jit_compile=True, precision="mixed_bfloat16"), batches,
+        repeats=repeats)
+    row["inference_xla"] = len(x) / eval_seconds(xla, batches, repeats=repeats)
+    row["pipeline"] = None
+    row["xla_speedup"] = row["train_xla"] / row["train_no_xla"]
+    row["bf16_over_f32"] = row["train_bf16_xla"] / row["train_xla"]
+    row["pipeline_over_train"] = None
+    row["forward_flops_per_item"] = float(forward_flops(xla.model, 1))
+    row["train_gflops_per_second"] = TRAINING_MULTIPLIER * row["forward_flops_per_item"] * row["train_xla"] / 1e9
+    row["parameters"] = xla.model.count_params()
+    return row
