@@ -52,6 +52,7 @@ def build_parser():
     train.add_argument("--epochs", type=int)
     train.add_argument("--batch-size", type=int)
     train.add_argument("--learning-rate", type=float)
+    train.add_argument("--optimizer", help="a Keras optimizer name (default: the model's, see `kzoo info`)")
     train.add_argument("--max-length", type=int, help="tokens kept per text (window length for a language model)")
     train.add_argument("--run-dir", help="where the run is written; an existing run there is resumed")
     train.add_argument("--no-xla", action="store_true", help="do not compile the step with XLA")
@@ -90,8 +91,9 @@ def build_parser():
     bench = commands.add_parser("bench", help="run the benchmark suite (writes CSV/JSON/RESULTS.md/PNG)")
     bench.add_argument("pattern", nargs="?", default="*", help="models to benchmark, e.g. 'lstm*'")
     bench.add_argument("--quick", action="store_true", help="tiny presets and demo data: a few minutes")
-    bench.add_argument("--output", default=os.path.join("benchmarks", "results"), help="where results go")
+    bench.add_argument("--output", default="benchmarks", help="where RESULTS.md, results.json, speed.csv and speed.png go")
     bench.add_argument("--data-dir", help="folder holding sst2/ and tinyshakespeare/ (default ../shared/data)")
+    bench.add_argument("--quality-from", help="take the quality rows from this earlier results.json instead of re-running them")
     bench.add_argument("--no-quality", action="store_true", help="skip the SST-2 accuracy runs")
     return parser
 
@@ -143,7 +145,7 @@ def run(args):
         metrics = kzoo.train(
             args.model, dataset=args.dataset, validation=args.validation, test=args.test, preset=args.preset,
             overrides=_parse_set(args.set), epochs=args.epochs, batch_size=args.batch_size,
-            learning_rate=args.learning_rate, max_length=args.max_length, run_dir=run_dir,
+            learning_rate=args.learning_rate, optimizer=args.optimizer, max_length=args.max_length, run_dir=run_dir,
             jit_compile=not args.no_xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
             tpu=args.tpu, early_stopping_patience=args.early_stopping, profile_batches=profile,
             data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
@@ -167,7 +169,7 @@ def run(args):
         from kzoo.bench import run_suite
 
         run_suite(args.pattern, quick=args.quick, output_dir=args.output, data_dir=args.data_dir,
-                  quality_runs=not args.no_quality)
+                  quality_runs=not args.no_quality, quality_from=args.quality_from)
         print(f"Results written to {args.output}/RESULTS.md")
     elif args.command == "generate":
         texts = kzoo.generate(

@@ -74,6 +74,8 @@ def test_bad_input_gets_a_clear_error(tmp_path, capsys):
     assert "Invalid value for `num_classes`: expected 2 (the data has labels ['negative', 'positive'])" in capsys.readouterr().err
     assert main(["train", "lstm_classifier", "--dataset", str(tmp_path / "missing.txt")]) == 2
     assert "not found" in capsys.readouterr().err
+    assert _train(tmp_path / "o", "lstm_classifier", "--optimizer", "sgdd") == 2
+    assert "Invalid value for `optimizer`" in capsys.readouterr().err
     assert main(["predict", str(tmp_path / "no_run"), "text"]) == 2
     assert "kzoo run directory" in capsys.readouterr().err
 

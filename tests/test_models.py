@@ -105,3 +105,14 @@ def test_pretrained_minilm_embeddings_initialise_the_embedding_table():
     np.testing.assert_array_equal(model.token_embedding.embeddings.numpy(), matrix)
     with pytest.raises(ValueError, match="Invalid value for `checkpoint`"):
         kzoo.create_model("lstm_classifier", preset="tiny", pretrained_embeddings="no_such_checkpoint")
+
+
+def test_example_presets_are_the_examples_architectures():
+    bag = kzoo.create_model("bag_of_embeddings_classifier", preset="example")
+    assert (bag.vocabulary_size, bag.embedding_dim, bag.hidden_dim, bag.ngram_buckets, bag.dropout) == (10_000, 50, 128, 0, 0.0)
+    lstm = kzoo.create_model("lstm_classifier", preset="example")
+    assert (lstm.vocabulary_size, lstm.embedding_dim, lstm.lstm_units, lstm.num_layers, lstm.bidirectional) == (
+        10_000, 50, 128, 1, False)
+    transformer = kzoo.create_model("transformer_classifier", preset="base")
+    assert (transformer.hidden_dim, transformer.num_heads, transformer.num_layers, transformer.intermediate_dim,
+            transformer.dropout) == (512, 8, 2, 2048, 0.1)

@@ -68,7 +68,11 @@ def render_markdown(results):
                 f"{_fmt(row['ratio'], 2)}x | ≥{row['target']:.0f}x | {'yes' if row['ratio'] >= row['target'] else 'no'} |"
             )
     if results.get("quality"):
-        lines += ["", "## Quality on real data", "",
+        source = results.get("quality_source")
+        lines += ["", "## Quality on real data", ""]
+        if source:
+            lines += [f"These rows come from an earlier full run of the same suite ({source}).", ""]
+        lines += [
                   "| model | kzoo defaults | the example as written | target | met | published reference |",
                   "|---|---|---|---|---|---|"]
         for row in results["quality"]:

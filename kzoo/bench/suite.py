@@ -40,9 +40,13 @@ def _shakespeare(data_dir):
         return handle.read()
 
 
-def run_suite(pattern="*", *, quick=False, output_dir="benchmarks/results", data_dir=None, quality_runs=True,
-              log=print):
-    """Runs the benchmarks for models matching `pattern`; writes and returns the results."""
+def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=None, quality_runs=True,
+              quality_from=None, log=print):
+    """Runs the benchmarks for models matching `pattern`; writes and returns the results.
+
+    `quality_from`: an earlier `results.json` whose quality rows (the slow SST-2
+    training runs) are reused instead of re-run; RESULTS.md says so.
+    """
     data_dir = data_dir or os.environ.get("KZOO_DATA_DIR", DEFAULT_DATA_DIR)
     sst2 = None if quick else _sst2(data_dir)
     shakespeare = None if quick else _shakespeare(data_dir)
@@ -89,7 +93,12 @@ def run_suite(pattern="*", *, quick=False, output_dir="benchmarks/results", data
         log("versus keras-hub: bert_classifier")
         results["comparisons"].append(comparisons.bert_versus_keras_hub(texts[:256], labels[:256]))
 
-    if quality_runs and sst2 and not quick:
+    if quality_from:
+        with open(quality_from) as handle:
+            earlier = json.load(handle)
+        results["quality"] = earlier["quality"]
+        results["quality_source"] = f"{quality_from}, run {earlier['date']}"
+    elif quality_runs and sst2 and not quick:
         write_results(results, output_dir)
         results["quality"] = _quality(pattern, sst2, log, lambda rows: write_results({**results, "quality": rows}, output_dir))
     write_results(results, output_dir)

@@ -88,7 +88,8 @@ class BagOfEmbeddingsClassifier(Task):
     presets={
         "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "hidden_dim": 4, "ngram_buckets": 8, "dropout": 0.1},
         # The example exactly: vocab 10k, embedding 50, Dense(128), no bigrams, no dropout.
-        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "hidden_dim": 128},
+        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "hidden_dim": 128, "ngram_buckets": 0,
+                    "dropout": 0.0},
         # fastText style: hashed bigrams and dropout generalise better.
         "fasttext": {
             "vocabulary_size": 20_000,

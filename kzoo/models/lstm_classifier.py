@@ -96,7 +96,8 @@ class LSTMClassifier(Task):
     presets={
         "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "lstm_units": 4, "num_layers": 2, "bidirectional": True},
         # The example's sizes, with the padding mask it lacked.
-        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "lstm_units": 128, "dropout": 0.0},
+        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "lstm_units": 128, "num_layers": 1,
+                    "bidirectional": False, "dropout": 0.0},
         "bidirectional": {
             "vocabulary_size": 20_000,
             "embedding_dim": 64,

@@ -108,7 +108,7 @@ class LSTMLanguageModel(Task):
     rebuilds="Keras LSTM text generator: Embedding -> LSTM(128, tanh) -> Dense(vocab, softmax)",
     presets={
         "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "lstm_units": 4, "num_layers": 2},
-        "example": {"vocabulary_size": 65, "embedding_dim": 50, "lstm_units": 128, "num_layers": 1},
+        "example": {"vocabulary_size": 65, "embedding_dim": 50, "lstm_units": 128, "num_layers": 1, "dropout": 0.0},
         # Char-level Shakespeare size, chosen for a 15-minute budget on 2 CPU cores: at batch 32 it
         # takes ~3,400 updates (~10 epochs); wider layers see too few updates in that time.
         "char_medium": {"vocabulary_size": 65, "embedding_dim": 64, "lstm_units": 256, "num_layers": 2, "dropout": 0.1},

@@ -39,7 +39,11 @@ class CharTokenizer:
         return len(self.characters) + 1
 
     def __call__(self, text):
-        return self._table.lookup(tf.strings.unicode_split(text, "UTF-8"))
+        """A scalar string -> 1-D ids; a batch of strings -> a RaggedTensor of ids."""
+        characters = tf.strings.unicode_split(text, "UTF-8")
+        if isinstance(characters, tf.RaggedTensor):
+            return tf.ragged.map_flat_values(self._table.lookup, characters)
+        return self._table.lookup(characters)
 
     def detokenize(self, ids):
         """Ids (a 1-D sequence) back to a Python string; id 0 becomes U+FFFD."""

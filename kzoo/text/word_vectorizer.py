@@ -43,7 +43,11 @@ class WordVectorizer:
         return self.layer.vocabulary_size()
 
     def __call__(self, text):
-        return tf.cast(self.layer(text), tf.int32)
+        """A scalar string -> 1-D ids; a batch of strings -> a RaggedTensor of ids."""
+        ids = self.layer(text)
+        if isinstance(ids, tf.RaggedTensor):
+            return tf.ragged.map_flat_values(tf.cast, ids, tf.int32)
+        return tf.cast(ids, tf.int32)
 
     def detokenize(self, ids):
         """Ids back to space-joined words (the vectorizer lowercases and strips punctuation)."""

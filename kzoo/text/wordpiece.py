@@ -55,9 +55,12 @@ class WordPieceEncoder:
         return self.preprocessor.tokenizer.vocabulary_size()
 
     def __call__(self, text):
+        """A scalar string -> 1-D ids; a batch of strings -> a RaggedTensor of ids."""
         packed = self.preprocessor(text)
-        length = tf.reduce_sum(tf.cast(packed["padding_mask"], tf.int32), axis=-1)
-        return packed["token_ids"][..., :length]
+        lengths = tf.reduce_sum(tf.cast(packed["padding_mask"], tf.int32), axis=-1)
+        if text.shape.rank == 0:
+            return packed["token_ids"][:lengths]
+        return tf.RaggedTensor.from_tensor(packed["token_ids"], lengths=lengths)
 
     @staticmethod
     def model_inputs(token_ids):

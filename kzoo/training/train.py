@@ -33,8 +33,9 @@ logger = logging.getLogger("kzoo")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
-def build_optimizer(defaults, *, learning_rate=None, total_steps, precision="float32"):
-    """The model's default optimizer, with linear warmup then cosine decay when it asks for warmup."""
+def build_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps, precision="float32"):
+    """The model's default optimizer (or `optimizer`, a Keras name), with linear
+    warmup then cosine decay when the defaults ask for warmup."""
     learning_rate = learning_rate or defaults.learning_rate
     if defaults.warmup_fraction:
         warmup = max(1, int(total_steps * defaults.warmup_fraction))
@@ -44,7 +45,12 @@ def build_optimizer(defaults, *, learning_rate=None, total_steps, precision="flo
             warmup_target=learning_rate,
             warmup_steps=warmup,
         )
-    optimizer = keras.optimizers.get({"class_name": defaults.optimizer, "config": {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}})
+    config = {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}
+    try:
+        optimizer = keras.optimizers.get({"class_name": optimizer or defaults.optimizer, "config": config})
+    except ValueError as error:
+        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name "
+                         f"(adam, adamw, sgd, rmsprop, ...), received {optimizer!r}") from error
     if precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
@@ -65,6 +71,7 @@ def train(
     epochs=None,
     batch_size=None,
     learning_rate=None,
+    optimizer=None,
     max_length=None,
     run_dir=None,
     jit_compile=True,
@@ -156,7 +163,7 @@ def train(
                 "validation": validation,
                 "test": test,
                 "training": {
-                    "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+                    "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "optimizer": optimizer,
                     "precision": precision, "jit_compile": jit_compile, "steps_per_execution": steps_per_execution,
                     "seed": seed, "fixed_length": fixed_length,
                 },
@@ -174,15 +181,16 @@ def train(
 
         with strategy.scope():
             keras_model = create_model(spec.name, **hyperparameters)
-            optimizer = build_optimizer(
-                defaults, learning_rate=learning_rate, total_steps=steps_per_epoch * epochs, precision=precision
+            keras_optimizer = build_optimizer(
+                defaults, learning_rate=learning_rate, optimizer=optimizer, total_steps=steps_per_epoch * epochs,
+                precision=precision,
             )
         trainer = Trainer(
-            keras_model, optimizer=optimizer, task=task, strategy=strategy,
+            keras_model, optimizer=keras_optimizer, task=task, strategy=strategy,
             jit_compile=jit_compile, steps_per_execution=steps_per_execution,
         )
         checkpoint = EpochCheckpoint(
-            keras_model, optimizer, rd.path(run_dir, rd.CHECKPOINTS), rd.path(run_dir, rd.HISTORY)
+            keras_model, keras_optimizer, rd.path(run_dir, rd.CHECKPOINTS), rd.path(run_dir, rd.HISTORY)
         )
         initial_epoch, restored_history = checkpoint.restore()
         best_so_far = min((h["val_loss"] for h in restored_history), default=None)
