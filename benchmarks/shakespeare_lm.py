@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from _common import RESULTS_DIR, data_path, machine
+from _common import RESULTS_DIR, data_path
 
 
 def keras_io_generate(model, tokenizer, prompt, length, window=100):
@@ -38,6 +38,7 @@ def main():
     text_path = data_path("tinyshakespeare", "input.txt")
 
     import kzoo
+    from kzoo.bench.suite import machine_info
     from kzoo.generation import TextGenerator
 
     metrics = kzoo.train(
@@ -58,7 +59,7 @@ def main():
     keras_io_chars_per_second = args.keras_io_chars / (time.perf_counter() - started)
 
     result = {
-        **machine(),
+        **machine_info(),
         "validation_nats_per_char": metrics["validation"]["loss"],
         "validation_perplexity": metrics["validation"]["perplexity"],
         "train_minutes": metrics["wall_seconds"] / 60,

@@ -17,11 +17,11 @@ from kzoo.registry import get_spec, list_models
 DEFAULT_DATA_DIR = os.path.join("..", "shared", "data")
 
 
-def _machine():
-    import os as _os
+def machine_info():
+    """The machine and library versions, for the header of every result."""
     import platform
 
-    return {"machine": f"{platform.machine()}, {_os.cpu_count()} CPU cores, {platform.system()}",
+    return {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}",
             "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
@@ -64,7 +64,7 @@ def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=Non
         lm_text = lm_text[:20_000]
     steps, repeats = (4, 1) if quick else (30, 3)
 
-    results = {"date": today(), "machine": _machine(), "quick": quick, "data": data_name,
+    results = {"date": today(), "machine": machine_info(), "quick": quick, "data": data_name,
                "speed": [], "comparisons": [], "quality": []}
     for name in list_models(pattern):
         spec = get_spec(name)

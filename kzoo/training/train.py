@@ -112,6 +112,7 @@ def train(
         >>> metrics["validation"]["accuracy"]
     """
     spec = get_spec(model)
+    requested_tokenizer = tokenizer  # a kind name ("char"/"word"); the object is `text_tokenizer`
     task = task_of(spec)
     check_choice("precision", precision, PRECISIONS)
     check_int("steps_per_execution", steps_per_execution, minimum=1)
@@ -141,16 +142,16 @@ def train(
             config = rd.read_json(run_dir, rd.CONFIG)
             if config["model"] != spec.name:
                 raise ValueError(f"{run_dir!r} holds a run of {config['model']!r}, not {spec.name!r}: use a new --run-dir.")
-            tokenizer = load_tokenizer(config["tokenizer"], assets)
+            text_tokenizer = load_tokenizer(config["tokenizer"], assets)
             hyperparameters = config["hyperparameters"]
             logger.info("Resuming the run in %s with its saved vocabulary", run_dir)
         else:
-            kind = tokenizer_kind(spec, hyperparameters, tokenizer)
-            tokenizer = build_tokenizer(
+            kind = tokenizer_kind(spec, hyperparameters, requested_tokenizer)
+            text_tokenizer = build_tokenizer(
                 spec, hyperparameters, train_data, max_length=max_length, kind=kind, overrides=overrides
             )
-            tokenizer.save_assets(assets)
-            hyperparameters.update(data_hyperparameters(spec, hyperparameters, overrides, tokenizer, info.label_names))
+            text_tokenizer.save_assets(assets)
+            hyperparameters.update(data_hyperparameters(spec, hyperparameters, overrides, text_tokenizer, info.label_names))
             config = {
                 "model": spec.name,
                 "preset": preset or spec.default_preset,
@@ -173,8 +174,8 @@ def train(
 
         batching = {"batch_size": batch_size, "max_length": max_length, "fixed_length": fixed_length,
                     "bert_inputs": needs_bert_inputs(spec)}
-        train_batches = make_batches(task, train_data, tokenizer, shuffle=True, seed=seed, **batching)
-        valid_batches = make_batches(task, valid_data, tokenizer, **batching)
+        train_batches = make_batches(task, train_data, text_tokenizer, shuffle=True, seed=seed, **batching)
+        valid_batches = make_batches(task, valid_data, text_tokenizer, **batching)
         steps_per_epoch = count_batches(train_batches)
         if steps_per_epoch == 0:
             raise ValueError(f"Dataset {dataset!r} gives no training batch of size {batch_size} (too little data?)")
@@ -214,7 +215,7 @@ def train(
                 train_data.lstrip()[:16] if config["tokenizer"] == "char" else " ".join(train_data.split()[:3])
             )
             callbacks.append(SampleTextLogger(
-                TextGenerator(keras_model, tokenizer), prompt, rd.path(run_dir, rd.LOGS), seed=seed
+                TextGenerator(keras_model, text_tokenizer), prompt, rd.path(run_dir, rd.LOGS), seed=seed
             ))
         if early_stopping_patience:
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping_patience))
@@ -252,7 +253,7 @@ def train(
             "resumed_from_epoch": initial_epoch,
         }
         if test_data is not None:
-            metrics["test"] = trainer.evaluate(make_batches(task, test_data, tokenizer, **batching))
+            metrics["test"] = trainer.evaluate(make_batches(task, test_data, text_tokenizer, **batching))
         rd.write_json(run_dir, rd.METRICS, metrics)
         return metrics
     finally:
