@@ -95,6 +95,8 @@ def build_parser():
     bench.add_argument("--data-dir", help="folder holding sst2/ and tinyshakespeare/ (default ../shared/data)")
     bench.add_argument("--quality-from", help="take the quality rows from this earlier results.json instead of re-running them")
     bench.add_argument("--no-quality", action="store_true", help="skip the SST-2 accuracy runs")
+    bench.add_argument("--quality-only", action="store_true",
+                       help="re-run only the SST-2 accuracy of the matching models; keep the other rows of --output")
     return parser
 
 
@@ -166,10 +168,13 @@ def run(args):
             probabilities = " ".join(f"{k}={v:.3f}" for k, v in result["probabilities"].items())
             print(f"{result['label']}\t{probabilities}\t{result['text']}")
     elif args.command == "bench":
-        from kzoo.bench import run_suite
+        from kzoo.bench import rerun_quality, run_suite
 
-        run_suite(args.pattern, quick=args.quick, output_dir=args.output, data_dir=args.data_dir,
-                  quality_runs=not args.no_quality, quality_from=args.quality_from)
+        if args.quality_only:
+            rerun_quality(args.pattern, output_dir=args.output, data_dir=args.data_dir)
+        else:
+            run_suite(args.pattern, quick=args.quick, output_dir=args.output, data_dir=args.data_dir,
+                      quality_runs=not args.no_quality, quality_from=args.quality_from)
         print(f"Results written to {args.output}/RESULTS.md")
     elif args.command == "generate":
         texts = kzoo.generate(

@@ -50,6 +50,11 @@ def test_trained_classifier_learns_the_demo(tmp_path):
     metrics = kzoo.train("lstm_classifier", preset="tiny", overrides={"lstm_units": 16, "embedding_dim": 16, "vocabulary_size": 1000},
                          epochs=3, run_dir=str(tmp_path / "run"), verbose=0)
     assert metrics["validation"]["accuracy"] > 0.8  # chance is 0.5
+    # The saved model is the first epoch with the best validation accuracy.
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    best = max(history, key=lambda h: h["val_accuracy"])
+    assert metrics["best_epoch"] == best["epoch"]
+    assert metrics["validation"]["accuracy"] == pytest.approx(best["val_accuracy"], abs=1e-4)
 
 
 def test_tensorboard_events_hold_the_expected_scalars(tmp_path):

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import kzoo
 from kzoo.layers import HashedNgrams, MaskedMeanPooling
@@ -90,6 +91,46 @@ def test_offline_minilm_checkpoint_classifies_two_sentences():
     probabilities = keras.ops.softmax(model.predict(inputs, verbose=0))
     assert probabilities.shape == (2, 2)
     np.testing.assert_allclose(keras.ops.sum(probabilities, axis=-1), [1.0, 1.0], atol=1e-5)
+
+
+def _bert_inputs(token_ids, length):
+    token_ids = np.array([token_ids + [0] * (length - len(token_ids))], dtype=np.int32)
+    return {"token_ids": token_ids, "segment_ids": np.zeros_like(token_ids), "padding_mask": token_ids != 0}
+
+
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_bert_pooling_ignores_padding_trains_every_used_weight_and_reloads(pooling, tmp_path):
+    model = kzoo.create_model("bert_classifier", preset="tiny", pooling=pooling, dropout=0.0)
+    short, padded = _bert_inputs([2, 7, 9, 3], 6), _bert_inputs([2, 7, 9, 3], 16)
+    np.testing.assert_allclose(model(short), model(padded), atol=1e-5)
+
+    with tf.GradientTape() as tape:
+        loss = keras.ops.sum(model(padded, training=True))
+    gradients = tape.gradient(loss, model.trainable_weights)
+    assert all(gradient is not None for gradient in gradients)
+    pooler_is_trained = any("pooled_dense" in weight.path for weight in model.trainable_weights)
+    assert pooler_is_trained == (pooling == "cls")
+
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert restored.pooling == pooling
+    np.testing.assert_array_equal(restored.predict(padded, verbose=0), model.predict(padded, verbose=0))
+    with pytest.raises(ValueError, match="pooling"):
+        kzoo.create_model("bert_classifier", preset="tiny", pooling="max")
+
+
+def test_transformer_frozen_embeddings_stay_fixed_through_training_and_reload(tmp_path):
+    model = kzoo.create_model("transformer_classifier", preset="tiny", freeze_embeddings=True)
+    model.compile(**kzoo.compile_arguments(kzoo.get_spec("transformer_classifier").compile_defaults))
+    token_table = model.embeddings.token_embedding.embeddings
+    before = token_table.numpy().copy()
+    model.fit(np.array([[1, 2, 3, 0], [4, 5, 0, 0]] * 4), np.array([0, 1] * 4), epochs=2, verbose=0)
+    np.testing.assert_array_equal(token_table.numpy(), before)
+    assert token_table.path not in {weight.path for weight in model.trainable_weights}
+
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert restored.freeze_embeddings and not restored.embeddings.token_embedding.trainable
 
 
 def test_pretrained_minilm_embeddings_initialise_the_embedding_table():

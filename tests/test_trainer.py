@@ -79,3 +79,14 @@ print("OK", metrics["validation"]["accuracy"])
         result = subprocess.run([sys.executable, "-c", code, run_dir + "/run"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "OK" in result.stdout
+
+
+def test_model_selection_uses_accuracy_for_classifiers_and_loss_for_language_models():
+    from kzoo.training.train import ModelSelection
+
+    history = [{"epoch": 1, "val_loss": 0.30, "val_accuracy": 0.85},
+               {"epoch": 2, "val_loss": 0.33, "val_accuracy": 0.88},
+               {"epoch": 3, "val_loss": 0.36, "val_accuracy": 0.88}]
+    assert ModelSelection.for_task("classification").best_epoch(history) == 2
+    assert ModelSelection.for_task("language_modeling").best_epoch(history) == 1
+    assert ModelSelection.for_task("classification").best_value([]) is None

@@ -1,5 +1,5 @@
 """Benchmarks of the zoo: speed, kzoo versus the code it replaces, quality on real data."""
 
-from kzoo.bench.suite import run_suite
+from kzoo.bench.suite import rerun_quality, run_suite
 
-__all__ = ["run_suite"]
+__all__ = ["rerun_quality", "run_suite"]

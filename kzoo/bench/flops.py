@@ -40,11 +40,12 @@ def forward_flops(model, length):
         d, f = model.hidden_dim, model.intermediate_dim
         per_layer = length * (4 * _dense(d, d) + _dense(d, f) + _dense(f, d)) + 2 * 2 * length * length * d
         return model.num_layers * per_layer + _dense(d, model.num_classes)
-    if name == "BertTextClassifier":
+    if name in ("BertClassifier", "BertTextClassifier"):
         backbone = model.backbone
         d, f = backbone.hidden_dim, backbone.intermediate_dim
         per_layer = length * (4 * _dense(d, d) + _dense(d, f) + _dense(f, d)) + 2 * 2 * length * length * d
-        return backbone.num_layers * per_layer + _dense(d, d) + _dense(d, model.num_classes)
+        pooler = _dense(d, d) if getattr(model, "pooling", "cls") == "cls" else 0
+        return backbone.num_layers * per_layer + pooler + _dense(d, model.num_classes)
     if name == "LinearRegression":
         return _dense(model.num_features, 1)
     raise ValueError(f"No FLOP count for {name}")

@@ -71,16 +71,19 @@ def render_markdown(results):
         source = results.get("quality_source")
         lines += ["", "## Quality on real data", ""]
         if source:
-            lines += [f"These rows come from an earlier full run of the same suite ({source}).", ""]
+            lines += [f"Rows without their own date come from an earlier full run of the same suite ({source}).", ""]
         lines += [
-                  "| model | kzoo defaults | the example as written | target | met | published reference |",
-                  "|---|---|---|---|---|---|"]
+                  "| model | kzoo defaults (dev) | the example as written | target | met | measured | "
+                  "published reference |",
+                  "|---|---|---|---|---|---|---|"]
         for row in results["quality"]:
             target = row.get("target")
             met = "–" if target is None or row["kzoo"] is None else ("yes" if row["kzoo"] >= target else "no")
+            dev = f" ({_fmt(row['kzoo_dev'], 4)})" if row.get("kzoo_dev") is not None else ""
             lines.append(
-                f"| {row['model']} ({row['metric']}) | {_fmt(row['kzoo'], 4)} | {_fmt(row.get('example'), 4)} | "
-                f"{_fmt(target, 3) if target is not None else '–'} | {met} | {row.get('reference', '')} |"
+                f"| {row['model']} ({row['metric']}) | {_fmt(row['kzoo'], 4)}{dev} | {_fmt(row.get('example'), 4)} | "
+                f"{_fmt(target, 3) if target is not None else '–'} | {met} | {row.get('date', '–')} | "
+                f"{row.get('reference', '')} |"
             )
     lines += ["", "FLOPs are analytic counts of the matrix products (`kzoo/bench/flops.py`); a training step is "
               "counted as 3x the forward pass, so GFLOP/s reads as a fraction of a chip's peak.", ""]

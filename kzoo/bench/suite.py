@@ -40,6 +40,30 @@ def _shakespeare(data_dir):
         return handle.read()
 
 
+def rerun_quality(pattern="*", *, output_dir="benchmarks", data_dir=None, log=print):
+    """Re-runs only the SST-2 quality rows of models matching `pattern` (after a
+    change of defaults) and keeps every other row of `output_dir/results.json`."""
+    data_dir = data_dir or os.environ.get("KZOO_DATA_DIR", DEFAULT_DATA_DIR)
+    sst2 = _sst2(data_dir)
+    if sst2 is None:
+        raise FileNotFoundError(f"No SST-2 data under {data_dir!r}: expected {os.path.join(data_dir, 'sst2')}/")
+    path = os.path.join(output_dir, "results.json")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No earlier results to update at {path!r}: run `kzoo bench` first.")
+    with open(path) as handle:
+        results = json.load(handle)
+
+    def merged(new_rows):
+        renewed = {row["model"] for row in new_rows}
+        return [row for row in results["quality"] if row["model"] not in renewed] + new_rows
+
+    rows = _quality(pattern, sst2, log, lambda rows: write_results({**results, "quality": merged(rows)}, output_dir),
+                    include_language_model=False)
+    results["quality"] = sorted(merged(rows), key=lambda row: row["model"])
+    write_results(results, output_dir)
+    return results
+
+
 def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=None, quality_runs=True,
               quality_from=None, log=print):
     """Runs the benchmarks for models matching `pattern`; writes and returns the results.
@@ -105,7 +129,7 @@ def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=Non
     return results
 
 
-def _quality(pattern, sst2, log, save):
+def _quality(pattern, sst2, log, save, include_language_model=True):
     import kzoo
 
     rows = []
@@ -117,7 +141,7 @@ def _quality(pattern, sst2, log, save):
         with tempfile.TemporaryDirectory() as run_dir:
             metrics = kzoo.train(name, dataset=sst2["train"], validation=sst2["dev"], test=sst2["test"],
                                  run_dir=os.path.join(run_dir, "run"), verbose=0)
-        row = {"model": name, "metric": "SST-2 test accuracy", "kzoo": metrics["test"]["accuracy"],
+        row = {"model": name, "date": today(), "metric": "SST-2 test accuracy", "kzoo": metrics["test"]["accuracy"],
                "kzoo_dev": metrics["validation"]["accuracy"], "kzoo_examples_per_second": metrics["examples_per_second"],
                "target": quality.TARGETS.get(name), "reference": quality.REFERENCES.get(name, "")}
         if name in quality.baselines.EXAMPLES:
@@ -126,7 +150,7 @@ def _quality(pattern, sst2, log, save):
         save(rows)
         log(f"  {json.dumps(row)}")
     lm_path = os.path.join("benchmarks", "results", "shakespeare_lm.json")
-    if fnmatch.fnmatch("lstm_language_model", pattern) and os.path.exists(lm_path):
+    if include_language_model and fnmatch.fnmatch("lstm_language_model", pattern) and os.path.exists(lm_path):
         with open(lm_path) as handle:
             lm = json.load(handle)
         rows.append({"model": "lstm_language_model", "metric": "Tiny Shakespeare val nats/char after 15 min",

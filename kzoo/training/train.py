@@ -97,8 +97,9 @@ def train(
 ):
     """Trains a registered model on a dataset; returns the metrics dict it writes.
 
-    With `restore_best` the final model is the epoch with the lowest
-    validation loss (model selection on validation data, never on test).
+    With `restore_best` the final model is the epoch with the best validation
+    score: accuracy for classifiers, loss for language models (model selection
+    on validation data, never on test).
     Language models log a sample continuation of `sample_prompt` to TensorBoard
     each epoch; `tokenizer="word"` trains a word-level one (default: chars).
     `time_budget_seconds` stops training when the budget is spent.
@@ -194,7 +195,8 @@ def train(
             keras_model, keras_optimizer, rd.path(run_dir, rd.CHECKPOINTS), rd.path(run_dir, rd.HISTORY)
         )
         initial_epoch, restored_history = checkpoint.restore()
-        best_so_far = min((h["val_loss"] for h in restored_history), default=None)
+        selection = ModelSelection.for_task(task)
+        best_so_far = selection.best_value(restored_history)
         callbacks = [
             checkpoint,
             TensorBoardLogger(
@@ -206,8 +208,8 @@ def train(
             ),
             keras.callbacks.TerminateOnNaN(),
             keras.callbacks.ModelCheckpoint(
-                rd.path(run_dir, rd.BEST_MODEL), monitor="val_loss", save_best_only=True,
-                initial_value_threshold=best_so_far,
+                rd.path(run_dir, rd.BEST_MODEL), monitor=selection.monitor, mode=selection.mode,
+                save_best_only=True, initial_value_threshold=best_so_far,
             ),
         ]
         if task == "language_modeling":
@@ -218,7 +220,8 @@ def train(
                 TextGenerator(keras_model, text_tokenizer), prompt, rd.path(run_dir, rd.LOGS), seed=seed
             ))
         if early_stopping_patience:
-            callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping_patience))
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor=selection.monitor, mode=selection.mode, patience=early_stopping_patience))
         if verbose:
             print(f"Training {spec.name} on {dataset} with {describe(strategy)}, {steps_per_epoch} steps/epoch"
                   + (f", resuming after epoch {initial_epoch}" if initial_epoch else ""))
@@ -230,7 +233,7 @@ def train(
         )
         wall_seconds = time.perf_counter() - started
         history = checkpoint.history
-        best_epoch = _restore_best_epoch(keras_model, history, run_dir) if restore_best else len(history)
+        best_epoch = _restore_best_epoch(keras_model, history, run_dir, selection) if restore_best else len(history)
         keras_model.save(rd.path(run_dir, rd.MODEL))
 
         chosen = history[best_epoch - 1]
@@ -260,14 +263,38 @@ def train(
         keras.config.set_dtype_policy(previous_policy)
 
 
-def _restore_best_epoch(model, history, run_dir):
-    """Loads the weights of the epoch with the lowest val_loss; returns that epoch."""
-    best = min(history, key=lambda h: h["val_loss"])
-    if best["epoch"] != history[-1]["epoch"]:
+class ModelSelection:
+    """Which validation metric picks the best epoch, and in which direction.
+
+    Classifiers are judged by accuracy (what they are for; their validation
+    loss often rises while accuracy still improves), language models by loss.
+    The first epoch reaching the best value wins, as in ModelCheckpoint.
+    """
+
+    def __init__(self, monitor, mode):
+        self.monitor, self.mode = monitor, mode
+
+    @classmethod
+    def for_task(cls, task):
+        return cls("val_accuracy", "max") if task == "classification" else cls("val_loss", "min")
+
+    def best_value(self, history):
+        values = [h[self.monitor] for h in history]
+        return (max if self.mode == "max" else min)(values, default=None)
+
+    def best_epoch(self, history):
+        best = self.best_value(history)
+        return next(h["epoch"] for h in history if h[self.monitor] == best)
+
+
+def _restore_best_epoch(model, history, run_dir, selection):
+    """Loads the weights of the best epoch (see `ModelSelection`); returns that epoch."""
+    best_epoch = selection.best_epoch(history)
+    if best_epoch != history[-1]["epoch"]:
         best_model = keras.saving.load_model(rd.path(run_dir, rd.BEST_MODEL), safe_mode=True)
         model.set_weights(best_model.get_weights())
-        logger.info("Restored the weights of epoch %d (lowest val_loss)", best["epoch"])
-    return best["epoch"]
+        logger.info("Restored the weights of epoch %d (best %s)", best_epoch, selection.monitor)
+    return best_epoch
 
 
 def _median(values):
