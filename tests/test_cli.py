@@ -111,3 +111,20 @@ def test_language_model_logs_a_text_sample_each_epoch(tmp_path):
         for event in tf.compat.v1.train.summary_iterator(str(folder / file)):
             samples += [v for v in event.summary.value if v.tag == "sample"]
     assert len(samples) == 1
+
+
+def test_the_same_seed_gives_the_same_run(tmp_path):
+    from kzoo.data import demo
+
+    texts, labels = demo.demo_classification("validation")
+    data = tmp_path / "train.txt"
+    data.write_text("".join(f"{label} {text}\n" for text, label in zip(texts[:300], labels[:300])))
+
+    def run(name, seed):
+        return kzoo.train("transformer_classifier", dataset=str(data), preset="tiny", overrides={"vocabulary_size": 200},
+                          epochs=1, max_length=16, seed=seed, jit_compile=False, run_dir=str(tmp_path / name),
+                          verbose=0)["validation"]["loss"]
+
+    first = run("a", seed=3)
+    assert run("b", seed=3) == pytest.approx(first, abs=1e-6)
+    assert run("c", seed=4) != pytest.approx(first, abs=1e-6)

@@ -102,7 +102,8 @@ def train(
     on validation data, never on test).
     Language models log a sample continuation of `sample_prompt` to TensorBoard
     each epoch; `tokenizer="word"` trains a word-level one (default: chars).
-    `time_budget_seconds` stops training when the budget is spent.
+    `time_budget_seconds` stops training when the budget is spent. `seed` fixes
+    the initial weights, dropout, the validation split and the shuffling order.
     The run directory holds `config.json`, tokenizer assets, TF checkpoints (a
     killed run started again with the same `run_dir` resumes after its last
     finished epoch, with the same vocabulary), TensorBoard logs, `model.keras`,
@@ -129,6 +130,8 @@ def train(
     assets = rd.path(run_dir, rd.ASSETS)
     resuming = os.path.exists(rd.path(run_dir, rd.CONFIG))
     os.makedirs(assets, exist_ok=True)
+    # One seed for weight initialisation, dropout, the validation split and shuffling.
+    keras.utils.set_random_seed(seed)
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
