@@ -3,6 +3,7 @@
 import numpy as np
 
 from kzoo.bench import baselines
+from kzoo.data.local_files import read_label_text
 
 # Published figures to read ours against (SST-2 sentence-level binary; Kim, 2014 splits).
 REFERENCES = {
@@ -16,14 +17,9 @@ TARGETS = {"bag_of_embeddings_classifier": 0.81, "lstm_classifier": 0.81, "trans
 
 
 def read_sst2(path):
-    texts, labels = [], []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            label, _, text = line.strip().partition(" ")
-            if text:
-                texts.append(text)
-                labels.append(int(label))
-    return texts, labels
+    """`(texts, int labels)` of an SST-2 `<label> <text>` file."""
+    examples = read_label_text(path)
+    return examples.texts, [int(label) for label in examples.labels]
 
 
 def example_accuracy(name, train, test, *, epochs=5, batch_size=32):

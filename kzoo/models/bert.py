@@ -83,7 +83,7 @@ class BertClassifier(Task):
         >>> model = BertClassifier(backbone=backbone, num_classes=2, pooling="mean")
     """
 
-    def __init__(self, *, backbone, num_classes=2, pooling="mean", dropout=0.1, dtype=None, **kwargs):
+    def __init__(self, *, backbone, num_classes=2, pooling="cls", dropout=0.1, dtype=None, **kwargs):
         check_int("num_classes", num_classes, minimum=2)
         check_choice("pooling", pooling, POOLINGS)
         check_fraction("dropout", dropout)

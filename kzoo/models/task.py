@@ -6,6 +6,21 @@ from kzoo.errors import invalid_value
 from kzoo.registry import CompileDefaults
 
 
+def make_optimizer(name, *, learning_rate, clipnorm=None):
+    """A Keras optimizer from its name; an unknown name gets an error that says so.
+
+    Example:
+        >>> make_optimizer("adamw", learning_rate=5e-5)
+    """
+    try:
+        return keras.optimizers.get(
+            {"class_name": name, "config": {"learning_rate": learning_rate, "clipnorm": clipnorm}}
+        )
+    except ValueError as error:
+        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name "
+                         f"(adam, adamw, sgd, rmsprop, ...), received {name!r}") from error
+
+
 def compile_arguments(defaults, *, learning_rate=None, optimizer="auto", loss="auto", metrics="auto"):
     """Keras `compile` keyword arguments built from a model's `CompileDefaults`.
 
@@ -15,11 +30,8 @@ def compile_arguments(defaults, *, learning_rate=None, optimizer="auto", loss="a
         >>> model.compile(**compile_arguments(CompileDefaults(), learning_rate=3e-4))
     """
     if optimizer == "auto":
-        optimizer = keras.optimizers.get(
-            {
-                "class_name": defaults.optimizer,
-                "config": {"learning_rate": learning_rate or defaults.learning_rate, "clipnorm": defaults.clipnorm},
-            }
+        optimizer = make_optimizer(
+            defaults.optimizer, learning_rate=learning_rate or defaults.learning_rate, clipnorm=defaults.clipnorm
         )
     if loss == "auto":
         loss_classes = {

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from kzoo.data.pipeline import count_batches
 from kzoo.errors import check_choice, check_int
+from kzoo.models.task import make_optimizer
 from kzoo.registry import create_model, get_spec
 from kzoo.text import load_tokenizer
 from kzoo.training import run_dir as rd
@@ -45,12 +46,7 @@ def build_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps
             warmup_target=learning_rate,
             warmup_steps=warmup,
         )
-    config = {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}
-    try:
-        optimizer = keras.optimizers.get({"class_name": optimizer or defaults.optimizer, "config": config})
-    except ValueError as error:
-        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name "
-                         f"(adam, adamw, sgd, rmsprop, ...), received {optimizer!r}") from error
+    optimizer = make_optimizer(optimizer or defaults.optimizer, learning_rate=learning_rate, clipnorm=defaults.clipnorm)
     if precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
