@@ -1,4 +1,4 @@
-"""The `kzoo` command line: list, info, train, evaluate, predict, generate."""
+"""The `kzoo` command line: list, info, train, evaluate, predict, generate, export, bench."""
 
 import argparse
 import json
@@ -63,7 +63,9 @@ def build_parser():
     train.add_argument("--profile", metavar="FIRST,LAST", help="profile these training steps into TensorBoard")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after this long")
-    train.add_argument("--tokenizer", choices=["char", "word"], help="language models: char (default) or word")
+    train.add_argument("--tokenizer", choices=["char", "word"], help="language models: char (default) or word "
+                       "(the same as --set tokenizer=word)")
+    train.add_argument("--overwrite", action="store_true", help="delete the run in --run-dir and start afresh")
     _add_data_options(train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a run on a dataset (prints JSON)")
@@ -88,6 +90,14 @@ def build_parser():
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--stop", action="append", default=[], help="a token that ends the text (repeatable)")
 
+    export = commands.add_parser("export", help="export a run as a SavedModel serving raw strings (TF Serving layout)")
+    export.add_argument("run_dir")
+    export.add_argument("output", help="folder; the model goes to OUTPUT/VERSION/")
+    export.add_argument("--version", type=int, default=1)
+    export.add_argument("--format", dest="export_format", default="saved_model", choices=["saved_model", "tflite"])
+    export.add_argument("--sampler", default="top_p", choices=["greedy", "random", "top_k", "top_p"],
+                        help="language models: the sampler of the exported generation signature")
+
     bench = commands.add_parser("bench", help="run the benchmark suite (writes CSV/JSON/RESULTS.md/PNG)")
     bench.add_argument("pattern", nargs="?", default="*", help="models to benchmark, e.g. 'lstm*'")
     bench.add_argument("--quick", action="store_true", help="tiny presets and demo data: a few minutes")
@@ -111,10 +121,12 @@ def _read_stdin_lines():
 
 
 def _summary_table(metrics):
-    rows = [("model", metrics["model"]), ("dataset", metrics["dataset"]), ("epochs", metrics["epochs"])]
+    best = metrics.get("best_epoch", metrics["epochs"])
+    rows = [("model", metrics["model"]), ("dataset", metrics["dataset"]),
+            ("epochs", f"{metrics['epochs']} (the model kept is epoch {best}, best {metrics.get('selected_by')})")]
     for split in ("train", "validation", "test"):
         for name, value in (metrics.get(split) or {}).items():
-            rows.append((f"{split} {name}", f"{value:.4f}"))
+            rows.append((f"{split} {name}" + (f" (epoch {best})" if split == "train" else ""), f"{value:.4f}"))
     rows += [
         (f"{metrics['examples_unit']}/s (train)", f"{metrics['examples_per_second']:.0f}"),
         ("wall seconds", f"{metrics['wall_seconds']:.1f}"),
@@ -144,15 +156,18 @@ def run(args):
     elif args.command == "train":
         profile = tuple(int(x) for x in args.profile.split(",")) if args.profile else None
         run_dir = args.run_dir or kzoo.training.train_module.default_run_dir(args.model)
+        overrides = _parse_set(args.set)
+        if args.tokenizer:
+            overrides["tokenizer"] = args.tokenizer
         metrics = kzoo.train(
             args.model, dataset=args.dataset, validation=args.validation, test=args.test, preset=args.preset,
-            overrides=_parse_set(args.set), epochs=args.epochs, batch_size=args.batch_size,
+            overrides=overrides, epochs=args.epochs, batch_size=args.batch_size,
             learning_rate=args.learning_rate, optimizer=args.optimizer, max_length=args.max_length, run_dir=run_dir,
             jit_compile=not args.no_xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
             tpu=args.tpu, early_stopping_patience=args.early_stopping, profile_batches=profile,
             data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
             data_dir=args.data_dir, seed=args.seed, time_budget_seconds=args.time_budget,
-            tokenizer=args.tokenizer, verbose=1,
+            overwrite=args.overwrite, verbose=1,
         )
         print(f"\nRun written to {run_dir}\n{_summary_table(metrics)}")
         print(f"\nOpen TensorBoard with:  tensorboard --logdir {run_dir}/logs")
@@ -167,6 +182,15 @@ def run(args):
         for result in kzoo.predict(args.run_dir, texts):
             probabilities = " ".join(f"{k}={v:.3f}" for k, v in result["probabilities"].items())
             print(f"{result['label']}\t{probabilities}\t{result['text']}")
+    elif args.command == "export":
+        from kzoo.serving import export_run
+
+        target = export_run(args.run_dir, args.output, version=args.version, format=args.export_format,
+                            sampler=args.sampler)
+        print(f"Exported to {target}")
+        if args.export_format == "saved_model":
+            print(f"Inspect it with:  saved_model_cli show --dir {target} --tag_set serve --signature_def "
+                  "serving_default")
     elif args.command == "bench":
         from kzoo.bench import rerun_quality, run_suite
 
@@ -191,7 +215,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return run(args)
-    except (ValueError, TypeError, FileNotFoundError, ModuleNotFoundError, RuntimeError) as error:
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError, ModuleNotFoundError, RuntimeError) as error:
         print(f"kzoo: error: {error}", file=sys.stderr)
         return 2
 

@@ -27,6 +27,7 @@ from kzoo.errors import unknown_name
 
 INPUT_KINDS = ("word_ids", "char_ids", "wordpiece_ids", "features")
 OUTPUT_KINDS = ("class_logits", "next_token_logits", "regression")
+MAX_BERT_POSITIONS = 512  # position embeddings of the BERT checkpoints kzoo loads
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +58,23 @@ class ModelSpec:
     output_kind: str
     compile_defaults: CompileDefaults
     description: str
+    preprocessor: Callable[..., Any] | None = None  # (hyperparameters, *, sequence_length) -> preprocessor
+
+    def sequence_length(self, hyperparameters, max_length=None):
+        """Tokens kept per text: `max_length` (default: the model's), capped by its position embeddings."""
+        requested = max_length or self.compile_defaults.max_length
+        for key in ("sequence_length", "max_sequence_length"):
+            if hyperparameters.get(key):
+                return min(requested, hyperparameters[key])
+        if self.input_kind == "wordpiece_ids" and hyperparameters.get("checkpoint"):
+            return min(requested, MAX_BERT_POSITIONS)
+        return requested
+
+    def make_preprocessor(self, hyperparameters, *, max_length=None):
+        """The preprocessor this model takes text with (None for a model without text input)."""
+        if self.preprocessor is None:
+            return None
+        return self.preprocessor(hyperparameters, sequence_length=self.sequence_length(hyperparameters, max_length))
 
     def hyperparameters(self, preset=None):
         """The builder's keyword defaults merged with a preset's values."""
@@ -70,6 +88,7 @@ class ModelSpec:
             if param.kind is inspect.Parameter.KEYWORD_ONLY
             and param.default is not inspect.Parameter.empty
         }
+        defaults.pop("preprocessor", None)
         return {**defaults, **self.presets[preset]}
 
 
@@ -85,8 +104,14 @@ def register_model(
     input_kind,
     output_kind,
     compile_defaults=CompileDefaults(),
+    preprocessor=None,
 ):
-    """Registers a keyword-only builder function under its own name."""
+    """Registers a keyword-only builder function under its own name.
+
+    `preprocessor(hyperparameters, *, sequence_length)` makes the preprocessor
+    the model takes text with (see `kzoo.text.selection`); the builder then
+    receives it as its `preprocessor` argument.
+    """
     if input_kind not in INPUT_KINDS:
         raise unknown_name("input_kind", input_kind, INPUT_KINDS)
     if output_kind not in OUTPUT_KINDS:
@@ -102,6 +127,8 @@ def register_model(
         ]
         if positional:
             raise TypeError(f"Builder `{builder.__name__}` must be keyword-only: {positional}")
+        if preprocessor is not None and "preprocessor" not in inspect.signature(builder).parameters:
+            raise TypeError(f"Builder `{builder.__name__}` declares a preprocessor but takes no `preprocessor`.")
         if builder.__name__ in _REGISTRY:
             raise ValueError(f"Model `{builder.__name__}` is already registered.")
         doc = inspect.getdoc(builder) or ""
@@ -116,6 +143,7 @@ def register_model(
             output_kind=output_kind,
             compile_defaults=compile_defaults,
             description=doc.split("\n")[0],
+            preprocessor=preprocessor,
         )
         return builder
 
@@ -158,14 +186,20 @@ def model_info(name):
         "presets": {k: dict(v) for k, v in spec.presets.items()},
         "hyperparameters": spec.hyperparameters(),
         "compile_defaults": dataclasses.asdict(spec.compile_defaults),
+        "preprocessor": spec.preprocessor.__name__ if spec.preprocessor else None,
     }
 
 
-def create_model(name, *, preset=None, **overrides):
+def create_model(name, *, preset=None, preprocessor="auto", max_length=None, **overrides):
     """Builds a registered model from a preset plus keyword overrides.
+
+    A text model gets the preprocessor its registry entry declares (keeping
+    `max_length` tokens per text; default: the model's), so it takes raw
+    strings; `preprocessor=None` gives a model that takes token ids.
 
     Example:
         >>> model = kzoo.create_model("lstm_classifier", preset="tiny", num_classes=3)
+        >>> model.preprocessor.adapt(train_texts)  # only where a vocabulary is learnt
     """
     spec = get_spec(name)
     arguments = spec.hyperparameters(preset)
@@ -176,4 +210,13 @@ def create_model(name, *, preset=None, **overrides):
             f"Valid: {', '.join(sorted(arguments))}."
         )
     arguments.update(overrides)
-    return spec.builder(**arguments)
+    if preprocessor == "auto":
+        preprocessor = spec.make_preprocessor(arguments, max_length=max_length)
+    elif max_length is not None:
+        raise TypeError("`max_length` sets the length of the preprocessor kzoo makes; with `preprocessor=` given, "
+                        "set its `sequence_length` instead.")
+    if spec.preprocessor is None:
+        if preprocessor is not None:
+            raise TypeError(f"`{name}` takes no text, so it takes no preprocessor.")
+        return spec.builder(**arguments)
+    return spec.builder(**arguments, preprocessor=preprocessor)

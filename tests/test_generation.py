@@ -6,26 +6,25 @@ import tensorflow as tf
 
 import kzoo
 from kzoo.generation import TextGenerator
-from kzoo.text import CharTokenizer
 
 TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 40
 
 
 @pytest.fixture(scope="module")
 def generator():
-    tokenizer = CharTokenizer.adapt(TEXT)
-    model = kzoo.create_model("lstm_language_model", preset="tiny", vocabulary_size=tokenizer.vocabulary_size,
-                              lstm_units=16, embedding_dim=8)
-    return TextGenerator(model, tokenizer)
+    model = kzoo.create_model("lstm_language_model", preset="tiny", vocabulary_size=64, lstm_units=16,
+                              embedding_dim=8)
+    model.preprocessor.adapt([TEXT])
+    return TextGenerator(model, model.preprocessor)
 
 
 def _naive_greedy(generator, prompt, steps):
     """Re-runs the full model over the whole prefix for every token: slow but obviously right."""
-    ids = list(generator.tokenizer(tf.constant(prompt)).numpy())
+    ids = list(generator.preprocessor.encode(tf.constant(prompt)).numpy())
     for _ in range(steps):
         logits = generator.model(np.array([ids], np.int32))
         ids.append(int(np.argmax(logits[0, -1])))
-    return generator.tokenizer.detokenize(ids)
+    return generator.preprocessor.detokenize(ids)
 
 
 def test_greedy_equals_naive_full_model_argmax(generator):
@@ -58,7 +57,7 @@ def test_stop_tokens_stop(generator):
 
 
 def test_decode_function_is_compiled_and_traced_once_per_bucket(generator):
-    generator = TextGenerator(generator.model, generator.tokenizer)
+    generator = TextGenerator(generator.model, generator.preprocessor)
     generator.generate(["the"], max_length=10)
     generator.generate(["dog"], max_length=12)  # same (batch, prompt bucket, length bucket)
     function = generator.decode_function(sampler="greedy")

@@ -19,16 +19,13 @@ MODEL_NAMES = kzoo.list_models()
 def _tiny(name):
     hyperparameters = kzoo.get_spec(name).hyperparameters("tiny")
     model = kzoo.create_model(name, preset="tiny")
-    x, y = random_batch(name, hyperparameters)
+    sizes = {key: getattr(model, key) for key in ("vocabulary_size", "num_classes") if hasattr(model, key)}
+    x, y = random_batch(name, {**hyperparameters, **sizes})
     return model, x, y
 
 
 def _config_json(model):
     return json.dumps(keras.saving.serialize_keras_object(model)["config"], sort_keys=True)
-
-
-def _compile(model, name, **kwargs):
-    model.compile(**kzoo.compile_arguments(kzoo.get_spec(name).compile_defaults), **kwargs)
 
 
 def test_registry_lists_the_six_models():
@@ -56,6 +53,16 @@ def test_forward_backward_every_weight_gets_a_gradient(name):
     assert not missing, f"weights without a gradient: {missing}"
     for weight, gradient in zip(model.trainable_weights, gradients):
         assert np.all(np.isfinite(tf.convert_to_tensor(gradient))), weight.path
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_compile_uses_the_registry_defaults(name):
+    model, _, _ = _tiny(name)
+    model.compile()
+    defaults = kzoo.get_spec(name).compile_defaults
+    assert model.compile_defaults == defaults
+    assert type(model.optimizer).__name__.lower() == defaults.optimizer
+    assert float(model.optimizer.learning_rate) == pytest.approx(defaults.learning_rate)
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -91,7 +98,7 @@ def test_keras_file_save_load_gives_identical_outputs(name, tmp_path):
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_fit_step_with_xla_on_arrays_and_tf_data(name):
     model, x, y = _tiny(name)
-    _compile(model, name, jit_compile=True)
+    model.compile(jit_compile=True)  # the model's own defaults: nothing else to pass
     history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
     history_data = model.fit(dataset, epochs=1, verbose=0)
@@ -108,6 +115,6 @@ def test_builds_and_runs_under_mixed_bfloat16(name):
     assert np.all(np.isfinite(keras.ops.convert_to_numpy(keras.ops.cast(outputs, "float32"))))
     if isinstance(model, kzoo.models.task.Task):
         assert outputs.dtype == tf.float32  # kzoo's heads keep logits in float32
-    _compile(model, name)
+    model.compile()
     history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
     assert np.isfinite(history.history["loss"][0])

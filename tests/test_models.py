@@ -8,6 +8,7 @@ import tensorflow as tf
 import kzoo
 from kzoo.layers import HashedNgrams, MaskedMeanPooling
 from kzoo.models import fit_linear_regression, make_linear_data
+from kzoo.pretrained import resolve_checkpoint
 
 
 def test_linear_regression_recovers_weight_and_bias_with_keras_fit():
@@ -80,15 +81,16 @@ def test_layers_round_trip_their_config(layer):
 
 def test_offline_minilm_checkpoint_classifies_two_sentences():
     try:
-        kzoo.models.resolve_checkpoint("all_minilm_l6_v2")
+        resolve_checkpoint("all_minilm_l6_v2")
     except ModuleNotFoundError as error:
         pytest.skip(f"offline MiniLM checkpoint not installed: {error}")
-    model = kzoo.create_model("bert_classifier", num_classes=2)
+    model = kzoo.create_model("bert_classifier", num_classes=2, max_length=16)
     assert model.backbone.num_layers == 6 and model.backbone.hidden_dim == 384
-    preprocessor = kzoo.models.bert_preprocessor(sequence_length=16)
-    inputs = preprocessor(["a gripping, beautiful film", "dull and far too long"])
+    inputs = model.preprocessor(["a gripping, beautiful film", "dull and far too long"])
     assert inputs["token_ids"][0, 0] == 101  # [CLS] in the uncased WordPiece vocab
     probabilities = keras.ops.softmax(model.predict(inputs, verbose=0))
+    np.testing.assert_allclose(model.predict(["a gripping, beautiful film", "dull and far too long"], verbose=0),
+                               model.predict(inputs, verbose=0), atol=1e-5)
     assert probabilities.shape == (2, 2)
     np.testing.assert_allclose(keras.ops.sum(probabilities, axis=-1), [1.0, 1.0], atol=1e-5)
 
@@ -135,7 +137,7 @@ def test_transformer_frozen_embeddings_stay_fixed_through_training_and_reload(tm
 
 def test_pretrained_minilm_embeddings_initialise_the_embedding_table():
     try:
-        kzoo.models.resolve_checkpoint("all_minilm_l6_v2")
+        resolve_checkpoint("all_minilm_l6_v2")
     except ModuleNotFoundError as error:
         pytest.skip(f"offline MiniLM checkpoint not installed: {error}")
     from kzoo.models.pretrained_embeddings import checkpoint_embeddings

@@ -11,17 +11,18 @@ from kzoo.data.pipeline import (
     language_model_batches,
     split_validation,
 )
-from kzoo.text import CharTokenizer, WordPieceEncoder, WordVectorizer
+from kzoo.text import CharPreprocessor, WordPiecePreprocessor, WordPreprocessor
 
 
-def _demo_vectorizer():
-    texts = kzoo.data.load("demo").map(lambda text, label: text)
-    return WordVectorizer.adapt(texts, max_tokens=1000)
+def _demo_vectorizer(sequence_length=64):
+    vectorizer = WordPreprocessor(max_tokens=1000, sequence_length=sequence_length)
+    vectorizer.adapt(kzoo.data.load("demo"))
+    return vectorizer
 
 
 def test_bucketed_batches_have_few_static_lengths_and_no_strings():
     vectorizer = _demo_vectorizer()
-    batches = classification_batches(kzoo.data.load("demo"), vectorizer, batch_size=32, max_length=64, shuffle=True)
+    batches = classification_batches(kzoo.data.load("demo"), vectorizer, batch_size=32, shuffle=True)
     lengths = set()
     for ids, labels in batches:
         assert ids.dtype == tf.int32 and labels.dtype == tf.int64
@@ -30,19 +31,20 @@ def test_bucketed_batches_have_few_static_lengths_and_no_strings():
 
 
 def test_fixed_length_batches_for_tpu():
-    vectorizer = _demo_vectorizer()
+    vectorizer = _demo_vectorizer(sequence_length=24)
     batches = classification_batches(
-        kzoo.data.load("demo"), vectorizer, batch_size=32, max_length=24, fixed_length=True, drop_remainder=True
+        kzoo.data.load("demo"), vectorizer, batch_size=32, fixed_length=True, drop_remainder=True
     )
     assert batches.element_spec[0].shape.as_list() == [32, 24]
 
 
 def test_keep_order_preserves_input_order():
-    vectorizer = _demo_vectorizer()
+    vectorizer = _demo_vectorizer(sequence_length=16)
     texts = ["the film was good and the cast was good", "bad", "the plot felt dull"]
     data = tf.data.Dataset.from_tensor_slices((texts, tf.zeros(3, tf.int64)))
-    (ids, _), = list(classification_batches(data, vectorizer, batch_size=8, max_length=16, keep_order=True))
-    np.testing.assert_array_equal(ids[1, :1], vectorizer(tf.constant("bad")))
+    (ids, _), = list(classification_batches(data, vectorizer, batch_size=8, keep_order=True))
+    np.testing.assert_array_equal(ids[1, :1], vectorizer.encode(tf.constant("bad")))
+    np.testing.assert_array_equal(ids, vectorizer(texts))  # the same ids as the preprocessor layer gives
 
 
 def test_split_validation_is_seeded_and_disjoint():
@@ -58,8 +60,9 @@ def test_split_validation_is_seeded_and_disjoint():
 
 def test_language_model_windows_predict_the_next_character():
     text = "to be or not to be, that is the question\n" * 20
-    tokenizer = CharTokenizer.adapt(text)
-    batches = language_model_batches(tf.data.Dataset.from_tensors(text), tokenizer, window=10, batch_size=4)
+    tokenizer = CharPreprocessor(sequence_length=10)
+    tokenizer.adapt([text])
+    batches = language_model_batches(tf.data.Dataset.from_tensors(text), tokenizer, batch_size=4)
     inputs, targets = next(iter(batches))
     assert inputs.shape == (4, 10) and targets.shape == (4, 10)
     np.testing.assert_array_equal(inputs[:, 1:], targets[:, :-1])
@@ -68,11 +71,10 @@ def test_language_model_windows_predict_the_next_character():
 
 
 def test_wordpiece_batches_become_bert_inputs():
-    texts = tf.data.Dataset.from_tensor_slices(["a good film", "a bad film"] * 20)
-    encoder = WordPieceEncoder.adapt(texts, vocabulary_size=60, sequence_length=16)
+    encoder = WordPiecePreprocessor(max_tokens=60, sequence_length=16, bert_inputs=True)
+    encoder.adapt(["a good film", "a bad film"] * 20)
     data = tf.data.Dataset.from_tensor_slices((["a good film", "bad"], tf.constant([1, 0], tf.int64)))
-    (inputs, _), = list(classification_batches(data, encoder, batch_size=2, max_length=16,
-                                               keep_order=True, model_inputs=encoder.model_inputs))
+    (inputs, _), = list(classification_batches(data, encoder, batch_size=2, keep_order=True))
     assert set(inputs) == {"token_ids", "segment_ids", "padding_mask"}
     assert inputs["token_ids"][0, 0] == encoder.vocabulary.index("[CLS]")
     np.testing.assert_array_equal(inputs["padding_mask"], inputs["token_ids"] != 0)

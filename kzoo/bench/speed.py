@@ -10,9 +10,9 @@ import tensorflow as tf
 from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
 from kzoo.data.pipeline import count_batches
 from kzoo.registry import create_model, get_spec
-from kzoo.training.inputs import build_tokenizer, make_batches, needs_bert_inputs, task_of, tokenizer_kind
+from kzoo.models.task import make_optimizer
+from kzoo.training.inputs import Batches, data_hyperparameters, new_preprocessor, task_of
 from kzoo.training.loop import Trainer
-from kzoo.training.train import build_optimizer
 
 
 def train_speed(trainer, batches, *, repeats):
@@ -40,13 +40,13 @@ def _items(batches):
     return total
 
 
-def _trainer(name, hyperparameters, *, jit_compile, precision="float32", total_steps=1000):
+def make_trainer(name, hyperparameters, *, jit_compile, precision="float32", total_steps=1000, preprocessor=None):
     spec = get_spec(name)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        model = create_model(name, **hyperparameters)
-        optimizer = build_optimizer(spec.compile_defaults, total_steps=total_steps, precision=precision)
+        model = create_model(name, preprocessor=preprocessor, **hyperparameters)
+        optimizer = make_optimizer(spec.compile_defaults, total_steps=total_steps, precision=precision)
         task = task_of(spec) if spec.output_kind != "regression" else "regression"
         return Trainer(model, optimizer=optimizer, task=task, jit_compile=jit_compile)
     finally:
@@ -59,20 +59,12 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
     task = task_of(spec)
     defaults = spec.compile_defaults
     batch_size = batch_size or defaults.batch_size
-    max_length = max_length or defaults.max_length
     hyperparameters = spec.hyperparameters(preset)
-    kind = tokenizer_kind(spec, hyperparameters)
-    tokenizer = build_tokenizer(spec, hyperparameters, data, max_length=max_length, kind=kind, overrides={})
-    if spec.input_kind != "wordpiece_ids" or hyperparameters.get("checkpoint") is None:
-        hyperparameters["vocabulary_size"] = tokenizer.vocabulary_size
-    if hyperparameters.get("max_sequence_length"):
-        max_length = min(max_length, hyperparameters["max_sequence_length"])
-    if hyperparameters.get("sequence_length"):
-        max_length = min(max_length, hyperparameters["sequence_length"])
+    preprocessor = new_preprocessor(spec, hyperparameters, task, data, max_length=max_length)
+    hyperparameters.update(data_hyperparameters(spec, hyperparameters, {}, preprocessor, None))
 
     def pipeline():
-        return make_batches(task, data, tokenizer, batch_size=batch_size, max_length=max_length,
-                            shuffle=task == "classification", bert_inputs=needs_bert_inputs(spec))
+        return Batches(task, data, preprocessor, batch_size=batch_size, shuffle=task == "classification").for_epoch()
 
     # The pipeline alone, from raw text: one whole first (uncached) pass, tokenization
     # included. A whole pass, because the shuffle buffer tokenizes ahead of the batches.
@@ -86,11 +78,11 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
 
     row = {"model": name, "preset": preset or spec.default_preset, "unit": "tokens" if task == "language_modeling" else "examples",
            "batch_size": batch_size, "mean_padded_length": mean_length}
-    xla = _trainer(name, hyperparameters, jit_compile=True)
+    xla = make_trainer(name, hyperparameters, jit_compile=True)
     row["train_xla"] = train_speed(xla, batches, repeats=repeats)
     row["xla_ran"] = xla.jit_compile
-    row["train_no_xla"] = train_speed(_trainer(name, hyperparameters, jit_compile=False), batches, repeats=repeats)
-    bf16 = _trainer(name, hyperparameters, jit_compile=True, precision="mixed_bfloat16")
+    row["train_no_xla"] = train_speed(make_trainer(name, hyperparameters, jit_compile=False), batches, repeats=repeats)
+    bf16 = make_trainer(name, hyperparameters, jit_compile=True, precision="mixed_bfloat16")
     row["train_bf16_xla"] = train_speed(bf16, batches, repeats=repeats)
     seconds = eval_seconds(xla, batches, repeats=repeats)
     row["inference_xla"] = items / seconds
@@ -122,15 +114,15 @@ def measure_linear_regression(*, steps=20, repeats=3, batch_size=32):
     x, y = make_linear_data(num_examples=steps * batch_size)
     batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).cache()
     hyperparameters = get_spec("linear_regression").hyperparameters()
-    xla = _trainer("linear_regression", hyperparameters, jit_compile=True)
+    xla = make_trainer("linear_regression", hyperparameters, jit_compile=True)
     row = {"model": "linear_regression", "preset": "example", "unit": "examples", "batch_size": batch_size,
            "mean_padded_length": 1.0}
     row["train_xla"] = train_speed(xla, batches, repeats=repeats)
     row["xla_ran"] = xla.jit_compile
     row["train_no_xla"] = train_speed(
-        _trainer("linear_regression", hyperparameters, jit_compile=False), batches, repeats=repeats)
+        make_trainer("linear_regression", hyperparameters, jit_compile=False), batches, repeats=repeats)
     row["train_bf16_xla"] = train_speed(
-        _trainer("linear_regression", hyperparameters, jit_compile=True, precision="mixed_bfloat16"), batches,
+        make_trainer("linear_regression", hyperparameters, jit_compile=True, precision="mixed_bfloat16"), batches,
         repeats=repeats)
     row["inference_xla"] = len(x) / eval_seconds(xla, batches, repeats=repeats)
     row["pipeline"] = None

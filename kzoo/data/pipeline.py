@@ -16,76 +16,110 @@ def bucket_lengths(max_length):
     return [length for length in BUCKET_LENGTHS if length < max_length] + [max_length]
 
 
-def classification_batches(
-    dataset,
-    tokenizer,
-    *,
-    batch_size,
-    max_length,
-    shuffle=False,
-    seed=0,
-    drop_remainder=False,
-    fixed_length=False,
-    keep_order=False,
-    model_inputs=None,
-):
-    """`(text, label)` -> batches of `(padded ids, label)` ready for a compiled step.
+SHUFFLE_BUFFER = 10_000
 
-    Args:
-        tokenizer: maps a batch of strings to ragged int ids (see `kzoo.text`).
-        fixed_length: pad every batch to `max_length` (one static shape: TPUs).
-        keep_order: one padded batch after another, in input order (prediction).
-        model_inputs: maps a padded id batch to the model's inputs (BERT's dict).
 
-    Example:
-        >>> batches = classification_batches(kzoo.data.load("demo"), vectorizer,
-        ...                                  batch_size=32, max_length=128, shuffle=True)
+def epoch_seed(seed, epoch):
+    """The shuffling seed of one epoch: a function of the run's seed and the epoch alone.
+
+    So a resumed run shuffles its later epochs exactly as the uninterrupted run
+    would have (tf.data's own reshuffling restarts with every new pipeline).
     """
+    return seed * 100_003 + epoch
+
+
+def tokenized_examples(dataset, preprocessor):
+    """`(text, label)` -> cached `(ids, label)` examples, ids cut to the preprocessor's `sequence_length`."""
+
     # Tokenizing a batch of strings at a time is several times faster than one
     # string at a time; unbatching gives back one variable-length example each.
     def tokenize(texts, labels):
-        ragged = tokenizer(texts)[:, :max_length]
+        ragged = preprocessor.tokenize(texts)
         return ragged.to_tensor(), tf.cast(ragged.row_lengths(), tf.int32), labels
 
-    ids = (
+    return (
         dataset.batch(TOKENIZE_BATCH)
         .map(tokenize, num_parallel_calls=AUTOTUNE)
         .unbatch()
         .map(lambda token_ids, length, label: (token_ids[:length], label), num_parallel_calls=AUTOTUNE)
         .cache()
     )
-    if shuffle:
-        ids = ids.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+
+
+def _shuffled(dataset, shuffle, seed):
+    """A seed fixes the order (one pass: kzoo.train seeds each epoch); no seed reshuffles every pass."""
+    if not shuffle:
+        return dataset
+    return dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=seed is None)
+
+
+def batch_examples(examples, preprocessor, *, batch_size, shuffle=False, seed=None, drop_remainder=False,
+                   fixed_length=False, keep_order=False):
+    """Tokenized examples -> batches of `(model inputs, label)` ready for a compiled step.
+
+    Args:
+        shuffle, seed: shuffle with this seed (the same order every pass), or
+            differently on every pass when `seed` is None.
+        fixed_length: pad every batch to `sequence_length` (one static shape: TPUs).
+        keep_order: one padded batch after another, in input order (prediction).
+    """
+    max_length = preprocessor.sequence_length
+    examples = _shuffled(examples, shuffle, seed)
     if fixed_length or keep_order:
         length = max_length if fixed_length else None
-        batches = ids.padded_batch(batch_size, padded_shapes=([length], []), drop_remainder=drop_remainder)
+        batches = examples.padded_batch(batch_size, padded_shapes=([length], []), drop_remainder=drop_remainder)
     else:
         lengths = bucket_lengths(max_length)
         # One bucket per length, padded to it; the extra last bucket stays empty
         # because ids were cut to `max_length`.
-        batches = ids.bucket_by_sequence_length(
+        batches = examples.bucket_by_sequence_length(
             lambda token_ids, label: tf.shape(token_ids)[0],
             bucket_boundaries=[length + 1 for length in lengths],
             bucket_batch_sizes=[batch_size] * (len(lengths) + 1),
             pad_to_bucket_boundary=True,
             drop_remainder=drop_remainder,
         )
-    if model_inputs is not None:
-        batches = batches.map(lambda token_ids, label: (model_inputs(token_ids), label), num_parallel_calls=AUTOTUNE)
+    batches = batches.map(
+        lambda token_ids, label: (preprocessor.model_inputs(token_ids), label), num_parallel_calls=AUTOTUNE
+    )
     return batches.prefetch(AUTOTUNE)
 
 
-def language_model_batches(texts, tokenizer, *, window, batch_size, shuffle=False, seed=0):
-    """Text -> `(ids[:-1], ids[1:])` windows: every position of a window is a target.
+def classification_batches(dataset, preprocessor, *, batch_size, **options):
+    """`(text, label)` -> batches of `(model inputs, label)`: `tokenized_examples` then `batch_examples`.
 
-    Windows do not overlap, so one epoch predicts each token of the text once.
+    `preprocessor` is a `kzoo.text` preprocessor: `tokenize` gives ragged ids cut
+    to its `sequence_length`, `model_inputs` turns a padded id batch into the
+    model's inputs (BERT's dict).
+
+    Example:
+        >>> batches = classification_batches(kzoo.data.load("demo"), model.preprocessor,
+        ...                                  batch_size=32, shuffle=True)
     """
-    ids = texts.map(tokenizer, num_parallel_calls=AUTOTUNE).unbatch()
-    windows = ids.batch(window + 1, drop_remainder=True).cache()
-    if shuffle:
-        windows = windows.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
-    pairs = windows.map(lambda w: (w[:-1], w[1:]), num_parallel_calls=AUTOTUNE)
+    return batch_examples(tokenized_examples(dataset, preprocessor), preprocessor, batch_size=batch_size, **options)
+
+
+def language_model_windows(texts, preprocessor, *, window=None):
+    """Texts -> cached windows of `window + 1` ids (default window: the preprocessor's `sequence_length`).
+
+    The texts' ids are joined into one stream; windows do not overlap, so one
+    epoch predicts each token of the text once.
+    """
+    window = window or preprocessor.sequence_length
+    ids = texts.map(preprocessor.encode, num_parallel_calls=AUTOTUNE).unbatch()
+    return ids.batch(window + 1, drop_remainder=True).cache()
+
+
+def batch_windows(windows, *, batch_size, shuffle=False, seed=None):
+    """Windows -> batches of `(ids[:-1], ids[1:])`: every position of a window is a target."""
+    pairs = _shuffled(windows, shuffle, seed).map(lambda w: (w[:-1], w[1:]), num_parallel_calls=AUTOTUNE)
     return pairs.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
+
+
+def language_model_batches(texts, preprocessor, *, batch_size, shuffle=False, seed=None, window=None):
+    """Texts -> batches of next-token windows: `language_model_windows` then `batch_windows`."""
+    windows = language_model_windows(texts, preprocessor, window=window)
+    return batch_windows(windows, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
 def split_validation(dataset, *, fraction=0.1, seed=0):

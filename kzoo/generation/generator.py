@@ -24,17 +24,42 @@ def _bucket(length):
     return 1 << (length - 1).bit_length()
 
 
+def decode_tokens(model, sampler, prompt_ids, prompt_mask, new_tokens, *, stop_ids=None):
+    """Prompt ids (right-aligned, `prompt_mask` marking real tokens) -> prompt + `new_tokens` sampled ids.
+
+    The prompt but its last token runs through the LSTM once (masked steps
+    leave the state unchanged); then the sampler takes one LSTM step per new
+    token, the LSTM state as its cache. Works with static shapes (XLA) and
+    dynamic ones (an exported SavedModel); prompts need at least 2 positions.
+    """
+    batch, prompt_length = keras.ops.shape(prompt_ids)[0], keras.ops.shape(prompt_ids)[1]
+    state = model.initial_state(batch)
+    _, state = model.call_with_state(prompt_ids[:, :-1], state, mask=prompt_mask[:, :-1])
+    cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in state], axis=1)
+
+    def next_token(tokens, cache, index):
+        layer_state = [[cache[:, i, 0], cache[:, i, 1]] for i in range(len(model.lstm_layers))]
+        logits, layer_state = model.call_with_state(tokens[:, index - 1 : index], layer_state)
+        cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in layer_state], axis=1)
+        return logits[:, 0, :], None, cache
+
+    tokens = keras.ops.concatenate([prompt_ids, keras.ops.zeros((batch, new_tokens), prompt_ids.dtype)], axis=1)
+    keep = keras.ops.arange(prompt_length + new_tokens) < prompt_length
+    keep = keras.ops.broadcast_to(keep[None, :], keras.ops.shape(tokens))
+    return sampler(next_token, tokens, cache=cache, index=prompt_length, mask=keep, stop_token_ids=stop_ids)
+
+
 class TextGenerator:
-    """Generates text from an `LSTMLanguageModel` and its tokenizer.
+    """Generates text from an `LSTMLanguageModel` and its preprocessor (char or word).
 
     Example:
-        >>> generator = TextGenerator(run.model, run.tokenizer)
+        >>> generator = TextGenerator(model, model.preprocessor)
         >>> generator.generate(["ROMEO:"], max_length=200, sampler="top_p", p=0.9, seed=1)
     """
 
-    def __init__(self, model, tokenizer, *, jit_compile=True):
+    def __init__(self, model, preprocessor, *, jit_compile=True):
         self.model = model
-        self.tokenizer = tokenizer
+        self.preprocessor = preprocessor
         self.jit_compile = jit_compile
         self._decoders = {}  # (sampler settings, stop ids) -> (sampler, tf.function)
 
@@ -49,12 +74,15 @@ class TextGenerator:
             raise ValueError("No prompt given: pass at least one prompt.")
         encoded = []
         for index, prompt in enumerate(prompts):
-            if not prompt:
+            if not isinstance(prompt, str):
+                raise TypeError(f"Prompt #{index + 1} is not a string: received {type(prompt).__name__}.")
+            ids = self.preprocessor.encode(tf.constant(prompt)).numpy()
+            if not len(ids):
+                what = "is empty" if not prompt.strip() else f"({prompt[:40]!r}) has no token"
                 raise ValueError(
-                    f"Prompt #{index + 1} is empty: an LSTM language model needs at least one token to start from."
+                    f"Prompt #{index + 1} {what}: a language model needs at least one token to start from."
                 )
-            ids = self.tokenizer(tf.constant(prompt)).numpy()
-            if (ids == 0).any():
+            if (ids == self.preprocessor.unknown_id).any():
                 unknown = self._unknown_pieces(prompt)
                 raise ValueError(
                     f"Prompt #{index + 1} has text outside the model's vocabulary: {unknown}. "
@@ -64,11 +92,10 @@ class TextGenerator:
         return encoded
 
     def _unknown_pieces(self, prompt):
-        if hasattr(self.tokenizer, "characters"):
-            known = set(self.tokenizer.characters)
-            return sorted({c for c in prompt if c not in known})
-        vocabulary = set(self.tokenizer.vocabulary)
-        return sorted({w for w in prompt.lower().split() if w not in vocabulary})
+        vocabulary = set(self.preprocessor.vocabulary[1:])
+        if not self.preprocessor.separator:  # characters
+            return sorted({c for c in prompt if c not in vocabulary})
+        return sorted({w for w in prompt.lower().split() if w not in vocabulary})[:20]
 
     # === Decoding ===
 
@@ -80,25 +107,7 @@ class TextGenerator:
             stop = list(stop_ids) if stop_ids else None
 
             def decode(prompt_ids, prompt_mask, new_tokens):
-                batch, prompt_length = prompt_ids.shape
-                state = model.initial_state(batch)
-                if prompt_length > 1:
-                    _, state = model.call_with_state(prompt_ids[:, :-1], state, mask=prompt_mask[:, :-1])
-                cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in state], axis=1)
-
-                def next_token(tokens, cache, index):
-                    layer_state = [[cache[:, i, 0], cache[:, i, 1]] for i in range(len(model.lstm_layers))]
-                    logits, layer_state = model.call_with_state(tokens[:, index - 1 : index], layer_state)
-                    cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in layer_state], axis=1)
-                    return logits[:, 0, :], None, cache
-
-                tokens = keras.ops.concatenate(
-                    [prompt_ids, keras.ops.zeros((batch, new_tokens), prompt_ids.dtype)], axis=1
-                )
-                keep = keras.ops.arange(prompt_length + new_tokens) < prompt_length
-                keep = keras.ops.broadcast_to(keep[None, :], keras.ops.shape(tokens))
-                return sampler(next_token, tokens, cache=cache, index=prompt_length, mask=keep,
-                               stop_token_ids=stop)
+                return decode_tokens(model, sampler, prompt_ids, prompt_mask, new_tokens, stop_ids=stop)
 
             function = tf.function(decode, jit_compile=self.jit_compile, reduce_retracing=False)
             self._decoders[key] = (sampler, function)
@@ -118,7 +127,7 @@ class TextGenerator:
         """
         check_int("max_length", max_length, minimum=1)
         encoded = self.encode_prompts(prompts)
-        stop_ids = tuple(int(i) for text in stop for i in self.tokenizer(tf.constant(text)).numpy())
+        stop_ids = tuple(int(i) for text in stop for i in self.preprocessor.encode(tf.constant(text)).numpy())
         settings = {"name": sampler, "temperature": temperature, "k": k, "p": p, "num_beams": num_beams}
         sampler_object, function = self._decoder(settings, stop_ids)
         seed_generator = getattr(sampler_object, "seed_generator", None)
@@ -140,7 +149,7 @@ class TextGenerator:
             if stop_ids:
                 ends = [i for i, token in enumerate(row) if token in stop_ids]
                 row = row[: ends[0]] if ends else row
-            continuation = self.tokenizer.detokenize(row)
-            separator = self.tokenizer.separator if continuation else ""
+            continuation = self.preprocessor.detokenize(row)
+            separator = self.preprocessor.separator if continuation else ""
             texts.append(prompt + separator + continuation)
         return texts

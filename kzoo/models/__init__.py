@@ -1,7 +1,7 @@
 """Model builders; importing this package registers every model."""
 
 from kzoo.models.bag_of_embeddings import BagOfEmbeddingsClassifier, bag_of_embeddings_classifier
-from kzoo.models.bert import bert_classifier, bert_preprocessor, resolve_checkpoint
+from kzoo.models.bert import BertClassifier, bert_classifier
 from kzoo.models.linear_regression import (
     LinearRegression,
     fit_linear_regression,

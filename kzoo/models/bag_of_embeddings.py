@@ -7,6 +7,7 @@ from kzoo.layers import HashedNgrams, MaskedMeanPooling
 from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
+from kzoo.text.selection import classifier_preprocessor
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -106,6 +107,7 @@ class BagOfEmbeddingsClassifier(Task):
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=BagOfEmbeddingsClassifier.compile_defaults,
+    preprocessor=classifier_preprocessor,
 )
 def bag_of_embeddings_classifier(
     *,
@@ -117,6 +119,7 @@ def bag_of_embeddings_classifier(
     dropout=0.5,
     pretrained_embeddings=None,
     dtype=None,
+    preprocessor=None,
 ):
     """Embedding + masked average pooling + MLP text classifier (fastText-like).
 

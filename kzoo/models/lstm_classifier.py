@@ -6,6 +6,7 @@ from kzoo.errors import check_fraction, check_int
 from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
+from kzoo.text.selection import classifier_preprocessor
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -112,6 +113,7 @@ class LSTMClassifier(Task):
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=LSTMClassifier.compile_defaults,
+    preprocessor=classifier_preprocessor,
 )
 def lstm_classifier(
     *,
@@ -124,6 +126,7 @@ def lstm_classifier(
     dropout=0.5,
     pretrained_embeddings=None,
     dtype=None,
+    preprocessor=None,
 ):
     """Masked LSTM text classifier, binary or multi-class, stacked or bidirectional.
 

@@ -6,7 +6,7 @@ import keras_hub
 import numpy as np
 
 from kzoo.errors import invalid_value
-from kzoo.models.bert import resolve_checkpoint
+from kzoo.pretrained import resolve_checkpoint
 
 
 @functools.lru_cache(maxsize=2)

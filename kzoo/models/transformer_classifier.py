@@ -8,6 +8,7 @@ from kzoo.layers import MaskedMeanPooling
 from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
 from kzoo.registry import CompileDefaults, register_model
+from kzoo.text.selection import classifier_preprocessor
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -129,6 +130,7 @@ class TransformerClassifier(Task):
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=TransformerClassifier.compile_defaults,
+    preprocessor=classifier_preprocessor,
 )
 def transformer_classifier(
     *,
@@ -143,6 +145,7 @@ def transformer_classifier(
     freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
+    preprocessor=None,
 ):
     """Transformer encoder classifier trained from scratch (keras-hub layers).
 

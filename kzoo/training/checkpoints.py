@@ -1,16 +1,29 @@
+import glob
 import json
+import logging
 import os
+import shutil
 
 import keras
 import tensorflow as tf
 
+from kzoo.training.faults import kill_if_requested
+
+logger = logging.getLogger("kzoo")
+
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Saves model, optimizer and epoch after every epoch, so a killed run resumes.
+    """Saves model, optimizer and epoch after every epoch, so a killed run resumes exactly.
 
     A TensorFlow checkpoint (not `.keras`): it holds the optimizer state and
-    works under every `tf.distribute` strategy. The per-epoch logs go to
-    `history.json` beside it, so no finished epoch is lost.
+    works under every `tf.distribute` strategy. It holds every model variable,
+    the dropout RNG states included (`model.variables`), so the resumed epochs
+    draw the same dropout masks as an uninterrupted run. The per-epoch logs go
+    to `history.json` beside it.
+
+    A damaged newest checkpoint (a truncated or corrupt file) is reported and
+    the newest intact one is used instead; temporary folders that a kill during
+    saving left behind are removed.
 
     Example:
         >>> checkpoint = EpochCheckpoint(model, optimizer, "runs/x/checkpoints", "runs/x/history.json")
@@ -19,29 +32,54 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, model, optimizer, directory, history_path, *, max_to_keep=2):
         super().__init__()
+        self.directory = directory
         self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        self._checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=self._epoch)
+        self._checkpoint = tf.train.Checkpoint(
+            model_variables=list(model.variables), optimizer=optimizer, epoch=self._epoch
+        )
         self._manager = tf.train.CheckpointManager(self._checkpoint, directory, max_to_keep=max_to_keep)
         self.history_path = history_path
         self.history = []
+        self.notes = []  # what restore had to work around, for the user
+
+    def _remove_stale_temporaries(self):
+        for stale in glob.glob(os.path.join(self.directory, "*_temp*")):
+            shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else os.remove(stale)
 
     def restore(self):
-        """`(initial_epoch, history)` from the latest checkpoint; `(0, [])` when there is none."""
-        latest = self._manager.latest_checkpoint
-        if latest is None:
-            return 0, []
-        try:
-            self._checkpoint.restore(latest).assert_existing_objects_matched()
-        except (AssertionError, ValueError, tf.errors.OpError) as error:
+        """`(initial_epoch, history)` from the newest intact checkpoint; `(0, [])` when there is none."""
+        self._remove_stale_temporaries()
+        candidates = list(reversed(self._manager.checkpoints))
+        failures = []
+        for prefix in candidates:
+            try:
+                self._checkpoint.restore(prefix).assert_existing_objects_matched()
+            except Exception as error:  # noqa: BLE001 - a damaged file raises IndexError, OpError, ValueError...
+                failures.append((prefix, error))
+                continue
+            epoch = int(self._epoch.numpy())
+            if failures:
+                lost = _epoch_of(failures[0][0]) - epoch
+                for damaged, error in failures:
+                    note = (f"Checkpoint {damaged!r} is damaged or unreadable ({_first_line(error)}); "
+                            f"resuming from {prefix!r} (epoch {epoch}) instead, which costs {lost} epoch(s).")
+                    logger.warning(note)
+                    self.notes.append(note)
+            self.history = [entry for entry in self._read_history() if entry["epoch"] <= epoch]
+            return epoch, list(self.history)
+        if failures:
+            details = "; ".join(f"{os.path.basename(p)}: {_first_line(e)}" for p, e in failures)
             raise ValueError(
-                f"Checkpoint {latest!r} does not match this model (different model or sizes?): "
-                f"{str(error).splitlines()[0]}. Use a new --run-dir or delete the old one."
-            ) from error
-        epoch = int(self._epoch.numpy())
-        if os.path.exists(self.history_path):
-            with open(self.history_path) as handle:
-                self.history = [entry for entry in json.load(handle) if entry["epoch"] <= epoch]
-        return epoch, list(self.history)
+                f"No checkpoint in {self.directory!r} can be restored into this model ({details}). They are "
+                "damaged, or belong to a different model or sizes: use a new --run-dir or --overwrite."
+            )
+        return 0, []
+
+    def _read_history(self):
+        if not os.path.exists(self.history_path):
+            return []
+        with open(self.history_path) as handle:
+            return json.load(handle)
 
     def on_epoch_end(self, epoch, logs=None):
         # History first: killed in between, the restore drops the entry and
@@ -52,4 +90,16 @@ class EpochCheckpoint(keras.callbacks.Callback):
             json.dump(self.history, handle, indent=1)
         os.replace(temporary, self.history_path)
         self._epoch.assign(epoch + 1)
+        kill_if_requested("checkpoint", epoch + 1)
+        # TensorFlow writes the files under temporary names and updates the
+        # `checkpoint` state file last: a kill mid-save leaves the previous one in force.
         self._manager.save(checkpoint_number=epoch + 1)
+
+
+def _epoch_of(prefix):
+    return int(prefix.rsplit("-", 1)[-1])
+
+
+def _first_line(error):
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200] if text else ''}"

@@ -1,42 +1,45 @@
-"""Using a finished run: evaluate it on a dataset, classify texts."""
+"""Using a finished run: load it, evaluate it on a dataset, classify texts, continue prompts."""
 
 import dataclasses
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from kzoo.data import load as load_dataset
-from kzoo.text import load_tokenizer
 from kzoo.training import run_dir as rd
-from kzoo.registry import get_spec
-from kzoo.training.inputs import join_texts, make_batches, needs_bert_inputs
+from kzoo.training.inputs import join_texts, make_batches
 from kzoo.training.loop import Trainer
+
+MAX_ECHO = 200  # characters of an input text repeated in results
 
 
 @dataclasses.dataclass
 class Run:
-    """A trained model with its tokenizer and config, loaded from a run directory."""
+    """A trained model (its preprocessor attached) and its config, loaded from a run directory."""
 
     directory: str
     config: dict
     model: keras.Model
-    tokenizer: object
 
     @property
     def task(self):
         return self.config["task"]
 
     @property
-    def bert_inputs(self):
-        return needs_bert_inputs(get_spec(self.config["model"]))
+    def label_names(self):
+        return self.config["label_names"]
+
+    @property
+    def preprocessor(self):
+        return self.model.preprocessor
 
 
 def load_run(run_dir):
-    """Loads `model.keras` (safe mode: no arbitrary code) and the tokenizer assets.
+    """Loads `model.keras` (safe mode: no arbitrary code) with its preprocessor and vocabulary.
 
     Example:
-        >>> run = load_run("runs/lstm")
+        >>> run = kzoo.load_run("runs/lstm")
+        >>> run.model.predict(["a gripping film"])
     """
     config = rd.read_json(run_dir, rd.CONFIG)
     model_path = rd.path(run_dir, rd.MODEL)
@@ -44,63 +47,78 @@ def load_run(run_dir):
         model = keras.saving.load_model(model_path, safe_mode=True)
     except (OSError, ValueError) as error:
         raise ValueError(f"Cannot load the model of run {run_dir!r} from {model_path!r}: {error}") from error
-    tokenizer = load_tokenizer(config["tokenizer"], rd.path(run_dir, rd.ASSETS))
-    return Run(run_dir, config, model, tokenizer)
+    return Run(run_dir, config, model)
+
+
+def _as_run(run_dir_or_run):
+    return run_dir_or_run if isinstance(run_dir_or_run, Run) else load_run(run_dir_or_run)
 
 
 def evaluate(run_dir, dataset, *, batch_size=None, data_format=None, text_column="text", label_column="label",
              data_dir=None, split="test", jit_compile=True):
     """Metrics of a run on `dataset` (same metrics as training: loss, accuracy, perplexity)."""
     run = load_run(run_dir)
-    config = run.config
     data = load_dataset(
-        dataset, task=run.task, split=split, label_names=config["label_names"], format=data_format,
+        dataset, task=run.task, split=split, label_names=run.config["label_names"], format=data_format,
         text_column=text_column, label_column=label_column, data_dir=data_dir,
     )
     if run.task == "language_modeling":
         data = join_texts(data)
-    batches = make_batches(
-        run.task, data, run.tokenizer, batch_size=batch_size or config["training"]["batch_size"],
-        max_length=config["max_length"], bert_inputs=run.bert_inputs,
-    )
+    batches = make_batches(run.task, data, run.preprocessor,
+                           batch_size=batch_size or run.config["settings"]["batch_size"])
     return Trainer(run.model, task=run.task, jit_compile=jit_compile).evaluate(batches)
 
 
 def check_texts(texts):
-    """Raises a clear error for empty input or an empty text (naming its position)."""
+    """A list of strings; anything else is a clear error."""
+    if isinstance(texts, str):
+        raise TypeError("`texts` must be a list of strings; wrap a single text in a list.")
     texts = list(texts)
-    if not texts:
-        raise ValueError("No text to classify: pass TEXT arguments or lines on standard input.")
     for index, text in enumerate(texts):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"Text #{index + 1} is empty: every text needs at least one character.")
+        if not isinstance(text, str):
+            raise TypeError(f"Text #{index + 1} is not a string: received {type(text).__name__}.")
     return texts
+
+
+def probabilities(model, texts, *, batch_size=64):
+    """Class probabilities of raw texts, `(len(texts), num_classes)` float32."""
+    logits = model.predict(texts, batch_size=batch_size, verbose=0)
+    return keras.ops.convert_to_numpy(keras.ops.softmax(keras.ops.cast(logits, "float32"))).reshape(len(texts), -1)
 
 
 def predict(run_dir_or_run, texts, *, batch_size=64):
     """`[{"text", "label", "probabilities": {label: p}}]` for each text, in order.
 
+    Empty or whitespace-only texts are classified too (the model sees no word);
+    `text` repeats at most the first 200 characters of each input.
+
     Example:
         >>> kzoo.predict("runs/lstm", ["a gripping film", "dull"])[0]["label"]
         'positive'
     """
-    run = run_dir_or_run if isinstance(run_dir_or_run, Run) else load_run(run_dir_or_run)
+    run = _as_run(run_dir_or_run)
     if run.task != "classification":
         raise ValueError(f"Run {run.directory!r} is a {run.task} run: use `kzoo generate` for text.")
     texts = check_texts(texts)
-    data = tf.data.Dataset.from_tensor_slices((texts, tf.zeros(len(texts), tf.int64)))
-    batches = make_batches(
-        "classification", data, run.tokenizer, batch_size=batch_size, max_length=run.config["max_length"],
-        keep_order=True, bert_inputs=run.bert_inputs,
-    ).map(lambda inputs, label: inputs)
-    logits = run.model.predict(batches, verbose=0)
-    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(keras.ops.cast(logits, "float32")))
-    names = run.config["label_names"]
+    names = run.label_names
+    rows = probabilities(run.model, texts, batch_size=batch_size)
     return [
         {
-            "text": text,
+            "text": text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…",
             "label": names[int(np.argmax(row))],
             "probabilities": {name: float(p) for name, p in zip(names, row)},
         }
-        for text, row in zip(texts, probabilities)
+        for text, row in zip(texts, rows)
     ]
+
+
+def generate(run_dir_or_run, prompts, **options):
+    """Continues `prompts` with the language model of a run (see `TextGenerator.generate` for the options).
+
+    Example:
+        >>> kzoo.generate("runs/shakespeare", ["ROMEO:"], max_length=300, sampler="top_p", seed=1)
+    """
+    run = _as_run(run_dir_or_run)
+    if run.task != "language_modeling":
+        raise ValueError(f"Run {run.directory!r} is a {run.task} run, not a language model: use `kzoo predict`.")
+    return run.model.generate(prompts, **options)

@@ -1,18 +1,19 @@
-"""From a dataset spec and a model spec to tokenizer and batches."""
+"""From a dataset spec and a model spec to splits, a fitted preprocessor and batches."""
 
 import tensorflow as tf
 
 from kzoo import data as kdata
-from kzoo.data.pipeline import classification_batches, language_model_batches, split_validation
+from kzoo.data.pipeline import (
+    batch_examples,
+    batch_windows,
+    epoch_seed,
+    language_model_windows,
+    split_validation,
+    tokenized_examples,
+)
 from kzoo.errors import invalid_value
-from kzoo.text import CharTokenizer, WordPieceEncoder, WordVectorizer
 
 TASK_OF_OUTPUT = {"class_logits": "classification", "next_token_logits": "language_modeling"}
-TOKENIZER_OF_INPUT = {"word_ids": "word", "char_ids": "char", "wordpiece_ids": "wordpiece"}
-
-
-def needs_bert_inputs(spec):
-    return spec.input_kind == "wordpiece_ids"
 
 
 def task_of(spec):
@@ -27,71 +28,6 @@ def task_of(spec):
 def join_texts(dataset):
     """All texts of a text dataset as one Python string (language modelling)."""
     return "".join(t.decode("utf-8") for t in dataset.as_numpy_iterator())
-
-
-LANGUAGE_MODEL_TOKENIZERS = ("char", "word")
-
-
-def tokenizer_kind(spec, hyperparameters, requested=None):
-    """Which tokenizer feeds the model.
-
-    WordPiece when the embeddings come from a BERT checkpoint; a language model
-    may ask for `"word"` instead of its default `"char"`.
-    """
-    if requested is not None:
-        if spec.input_kind != "char_ids":
-            raise ValueError(f"`tokenizer` can only be chosen for a language model, not for `{spec.name}`.")
-        if requested not in LANGUAGE_MODEL_TOKENIZERS:
-            raise invalid_value("tokenizer", f"one of {LANGUAGE_MODEL_TOKENIZERS}", requested)
-        return requested
-    if hyperparameters.get("pretrained_embeddings"):
-        return "wordpiece"
-    return TOKENIZER_OF_INPUT[spec.input_kind]
-
-
-WORD_LANGUAGE_MODEL_VOCABULARY = 10_000
-
-
-def build_tokenizer(spec, hyperparameters, train, *, max_length, kind, overrides):
-    """A new tokenizer of `kind` for the model, fitted to the training data where it learns one."""
-    if kind == "char":
-        return CharTokenizer.adapt(train)
-    if spec.input_kind == "char_ids":  # a word-level language model
-        size = overrides.get("vocabulary_size", WORD_LANGUAGE_MODEL_VOCABULARY)
-        return WordVectorizer.adapt(tf.data.Dataset.from_tensors(train), max_tokens=size)
-    texts = train.map(lambda text, label: text)
-    if kind == "word":
-        return WordVectorizer.adapt(texts, max_tokens=hyperparameters["vocabulary_size"])
-    checkpoint = hyperparameters.get("checkpoint") or hyperparameters.get("pretrained_embeddings")
-    if checkpoint is None:
-        return WordPieceEncoder.adapt(texts, vocabulary_size=hyperparameters["vocabulary_size"], sequence_length=max_length)
-    return WordPieceEncoder.from_checkpoint(checkpoint, sequence_length=max_length)
-
-
-def data_hyperparameters(spec, hyperparameters, overrides, tokenizer, label_names):
-    """The hyperparameters the data fixes: vocabulary size and number of classes.
-
-    A `num_classes` the user set that disagrees with the data's labels is an error.
-    """
-    fixed = {}
-    if spec.input_kind != "wordpiece_ids" or hyperparameters.get("checkpoint") is None:
-        fixed["vocabulary_size"] = tokenizer.vocabulary_size
-    if label_names is not None:
-        given = overrides.get("num_classes")
-        if given is not None and given != len(label_names):
-            raise invalid_value("num_classes", f"{len(label_names)} (the data has labels {label_names})", given)
-        fixed["num_classes"] = len(label_names)
-    return fixed
-
-
-def max_length_for(spec, hyperparameters, requested):
-    """`requested`, capped by what the model's position embeddings allow."""
-    for key in ("sequence_length", "max_sequence_length"):
-        if hyperparameters.get(key):
-            return min(requested, hyperparameters[key])
-    if spec.input_kind == "wordpiece_ids" and hyperparameters.get("checkpoint"):
-        return min(requested, 512)
-    return requested
 
 
 def load_splits(task, dataset, validation, test, *, options, validation_fraction, seed):
@@ -113,16 +49,77 @@ def load_splits(task, dataset, validation, test, *, options, validation_fraction
     return train, valid, tested, info
 
 
-def make_batches(task, data, tokenizer, *, batch_size, max_length, shuffle=False, seed=0,
-                 fixed_length=False, keep_order=False, bert_inputs=False):
-    """Batches for a compiled step; `bert_inputs` makes BERT's input dicts."""
+def training_texts(task, train):
+    """What a preprocessor adapts on: the texts of `(text, label)` data, or a language model's text."""
     if task == "language_modeling":
-        texts = tf.data.Dataset.from_tensors(data)
-        return language_model_batches(texts, tokenizer, window=max_length, batch_size=batch_size,
-                                      shuffle=shuffle, seed=seed)
-    model_inputs = WordPieceEncoder.model_inputs if bert_inputs else None
-    return classification_batches(
-        data, tokenizer, batch_size=batch_size, max_length=max_length, shuffle=shuffle, seed=seed,
-        drop_remainder=fixed_length, fixed_length=fixed_length, keep_order=keep_order,
-        model_inputs=model_inputs,
-    )
+        return [train]
+    return train.map(lambda text, label: text)
+
+
+def new_preprocessor(spec, hyperparameters, task, train, *, max_length):
+    """The model's preprocessor (its registry entry says which), adapted on `train` where it learns a vocabulary."""
+    preprocessor = spec.make_preprocessor(hyperparameters, max_length=max_length)
+    if not preprocessor.is_adapted:
+        preprocessor.adapt(training_texts(task, train))
+    return preprocessor
+
+
+def data_hyperparameters(spec, hyperparameters, overrides, preprocessor, label_names):
+    """The hyperparameters the data fixes: vocabulary size and number of classes.
+
+    A `num_classes` the user set that disagrees with the data's labels is an error.
+    """
+    fixed = {}
+    if spec.input_kind != "wordpiece_ids" or hyperparameters.get("checkpoint") is None:
+        fixed["vocabulary_size"] = preprocessor.vocabulary_size
+    if label_names is not None:
+        if len(label_names) < 2:
+            raise ValueError(
+                f"The training data has only one label ({label_names[0]!r}): a classifier needs examples of at "
+                "least two labels."
+            )
+        given = overrides.get("num_classes")
+        if given is not None and given != len(label_names):
+            raise invalid_value("num_classes", f"{len(label_names)} (the data has labels {label_names})", given)
+        fixed["num_classes"] = len(label_names)
+    return fixed
+
+
+class Batches:
+    """The batches of one split, tokenized once (cached) and re-batched per epoch.
+
+    `for_epoch(epoch)` shuffles with a seed made of the run's seed and the
+    epoch, so epoch N's order does not depend on how many epochs this process
+    has already run: a resumed run sees what the uninterrupted one would.
+
+    Example:
+        >>> batches = Batches("classification", train, preprocessor, batch_size=32, shuffle=True, seed=0)
+        >>> dataset = batches.for_epoch(3)
+    """
+
+    def __init__(self, task, data, preprocessor, *, batch_size, shuffle=False, seed=0, fixed_length=False,
+                 keep_order=False):
+        self.task, self.shuffle, self.seed = task, shuffle, seed
+        if task == "language_modeling":
+            self._examples = language_model_windows(tf.data.Dataset.from_tensors(data), preprocessor)
+            self._batch = lambda examples, **order: batch_windows(examples, batch_size=batch_size, **order)
+        else:
+            self._examples = tokenized_examples(data, preprocessor)
+            self._batch = lambda examples, **order: batch_examples(
+                examples, preprocessor, batch_size=batch_size, drop_remainder=fixed_length,
+                fixed_length=fixed_length, keep_order=keep_order, **order,
+            )
+
+    def for_epoch(self, epoch=0):
+        if not self.shuffle:
+            return self._batch(self._examples)
+        return self._batch(self._examples, shuffle=True, seed=epoch_seed(self.seed, epoch))
+
+    def __call__(self, epoch=0):
+        return self.for_epoch(epoch)
+
+
+def make_batches(task, data, preprocessor, *, batch_size, fixed_length=False, keep_order=False):
+    """Unshuffled batches of a split (evaluation)."""
+    return Batches(task, data, preprocessor, batch_size=batch_size, fixed_length=fixed_length,
+                   keep_order=keep_order).for_epoch()

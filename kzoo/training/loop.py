@@ -160,6 +160,8 @@ class Trainer:
             time_budget_seconds=None, verbose=1):
         """Trains from `initial_epoch` to `epochs`; returns the list of per-epoch logs.
 
+        `batches`: a dataset, or a function `epoch -> dataset`.
+
         With `time_budget_seconds`, training stops when the budget is spent, in
         the middle of an epoch if need be (that epoch's logs say `partial`).
 
@@ -170,14 +172,18 @@ class Trainer:
         callback_list = keras.callbacks.CallbackList(list(callbacks), model=self.model)
         callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose})
         self.model.stop_training = False
-        distributed = self.strategy.experimental_distribute_dataset(batches)
+        # `batches` may be a function of the epoch (see `kzoo.training.inputs.Batches`).
+        distributed = None if callable(batches) else self.strategy.experimental_distribute_dataset(batches)
         history = []
         deadline = time.perf_counter() + time_budget_seconds if time_budget_seconds else None
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             progress = keras.utils.Progbar(steps_per_epoch, verbose=verbose, unit_name="step") if verbose else None
-            iterator = iter(distributed)
+            if callable(batches):
+                iterator = iter(self.strategy.experimental_distribute_dataset(batches(epoch)))
+            else:
+                iterator = iter(distributed)
             started = time.perf_counter()
 
             def on_steps(step, batch_logs):

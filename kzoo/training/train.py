@@ -1,265 +1,301 @@
-"""`kzoo.train`: a zoo model + a dataset -> a trained run directory."""
+"""`kzoo.train`: a zoo model + a dataset -> a trained run directory.
 
+Four stages, each callable on its own (the benchmarks use them too):
+`TrainOptions.resolve` checks every option; `prepare_data` loads the splits and
+the model's preprocessor (new and adapted, or the run's own on resume);
+`build_model` makes model and optimizer under the strategy; `fit_and_report`
+trains, restores the best epoch and writes the metrics.
+"""
+
+import dataclasses
 import datetime
 import logging
 import os
+import shutil
 import time
 
 import keras
 import tensorflow as tf
 
 from kzoo.data.pipeline import count_batches
-from kzoo.errors import check_choice, check_int
+from kzoo.errors import check_choice, check_int, invalid_value
+from kzoo.generation import TextGenerator
 from kzoo.models.task import make_optimizer
 from kzoo.registry import create_model, get_spec
-from kzoo.text import load_tokenizer
 from kzoo.training import run_dir as rd
 from kzoo.training.checkpoints import EpochCheckpoint
+from kzoo.training.faults import injection_callbacks
 from kzoo.training.distribution import describe, select_strategy
-from kzoo.training.inputs import (
-    build_tokenizer,
-    data_hyperparameters,
-    load_splits,
-    make_batches,
-    max_length_for,
-    needs_bert_inputs,
-    task_of,
-    tokenizer_kind,
-)
+from kzoo.training.inputs import Batches, data_hyperparameters, load_splits, make_batches, new_preprocessor, task_of
 from kzoo.training.loop import Trainer
-from kzoo.generation import TextGenerator
 from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger
 
 logger = logging.getLogger("kzoo")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
-def build_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps, precision="float32"):
-    """The model's default optimizer (or `optimizer`, a Keras name), with linear
-    warmup then cosine decay when the defaults ask for warmup."""
-    learning_rate = learning_rate or defaults.learning_rate
-    if defaults.warmup_fraction:
-        warmup = max(1, int(total_steps * defaults.warmup_fraction))
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=0.0,
-            decay_steps=max(1, total_steps - warmup),
-            warmup_target=learning_rate,
-            warmup_steps=warmup,
-        )
-    optimizer = make_optimizer(optimizer or defaults.optimizer, learning_rate=learning_rate, clipnorm=defaults.clipnorm)
-    if precision == "mixed_float16":
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    return optimizer
-
-
 def default_run_dir(model_name):
     return os.path.join("runs", f"{model_name}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
 
 
-def train(
-    model,
-    *,
-    dataset="demo",
-    validation=None,
-    test=None,
-    preset=None,
-    overrides=None,
-    epochs=None,
-    batch_size=None,
-    learning_rate=None,
-    optimizer=None,
-    max_length=None,
-    run_dir=None,
-    jit_compile=True,
-    precision="float32",
-    steps_per_execution=1,
-    tpu=None,
-    strategy=None,
-    fixed_length=False,
-    early_stopping_patience=None,
-    tensorboard_update_freq=50,
-    profile_batches=None,
-    data_format=None,
-    text_column="text",
-    label_column="label",
-    data_dir=None,
-    validation_fraction=0.1,
-    restore_best=True,
-    time_budget_seconds=None,
-    tokenizer=None,
-    sample_prompt=None,
-    seed=0,
-    verbose=1,
-):
+@dataclasses.dataclass
+class TrainOptions:
+    """Everything `kzoo.train` takes; `None` means the model's default (see `kzoo info MODEL`)."""
+
+    model: str
+    dataset: str = "demo"
+    validation: str | None = None
+    test: str | None = None
+    preset: str | None = None
+    overrides: dict = dataclasses.field(default_factory=dict)
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    optimizer: str | None = None
+    max_length: int | None = None
+    run_dir: str | None = None
+    jit_compile: bool = True
+    precision: str = "float32"
+    steps_per_execution: int = 1
+    tpu: str | None = None
+    strategy: object = None
+    fixed_length: bool = False
+    early_stopping_patience: int | None = None
+    tensorboard_update_freq: int = 50
+    profile_batches: tuple | None = None
+    data_format: str | None = None
+    text_column: str = "text"
+    label_column: str = "label"
+    data_dir: str | None = None
+    validation_fraction: float = 0.1
+    restore_best: bool = True
+    time_budget_seconds: float | None = None
+    sample_prompt: str | None = None
+    seed: int = 0
+    overwrite: bool = False
+    verbose: int = 1
+
+    def resolve(self):
+        """Checks every option (a clear error naming the option and value) and fills in the model's defaults."""
+        spec = get_spec(self.model)
+        defaults = spec.compile_defaults
+        check_choice("precision", self.precision, PRECISIONS)
+        check_int("steps_per_execution", self.steps_per_execution, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+        self.epochs = check_int("epochs", defaults.epochs if self.epochs is None else self.epochs, minimum=1)
+        self.batch_size = check_int(
+            "batch_size", defaults.batch_size if self.batch_size is None else self.batch_size, minimum=1)
+        if self.max_length is not None:
+            check_int("max_length", self.max_length, minimum=2)
+        if self.learning_rate is not None and (
+            isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, (int, float))
+            or not self.learning_rate > 0
+        ):
+            raise invalid_value("learning_rate", "a float > 0", self.learning_rate)
+        if self.early_stopping_patience is not None:
+            check_int("early_stopping_patience", self.early_stopping_patience, minimum=1)
+        if self.time_budget_seconds is not None and not self.time_budget_seconds > 0:
+            raise invalid_value("time_budget_seconds", "a number of seconds > 0", self.time_budget_seconds)
+        if not 0 < self.validation_fraction < 1:
+            raise invalid_value("validation_fraction", "a float in (0, 1)", self.validation_fraction)
+        self.overrides = dict(self.overrides or {})
+        self.run_dir = self.run_dir or default_run_dir(spec.name)
+        return spec
+
+    def settings(self):
+        """What must match for a run directory to be resumed (see `run_dir.check_same_run`)."""
+        keys = ("model", "preset", "overrides", "epochs", "batch_size", "learning_rate", "optimizer", "max_length",
+                "precision", "seed", "fixed_length", "validation_fraction")
+        return {key: getattr(self, key) for key in keys}
+
+
+@dataclasses.dataclass
+class PreparedData:
+    task: str
+    train: object
+    validation: object
+    test: object
+    label_names: list | None
+    preprocessor: object
+    hyperparameters: dict
+    resumed: bool
+
+
+def prepare_data(spec, options):
+    """Loads the splits and the preprocessor: new and adapted on the training split, or the run's own."""
+    task = task_of(spec)
+    data_options = {"format": options.data_format, "text_column": options.text_column,
+                    "label_column": options.label_column, "data_dir": options.data_dir}
+    train, valid, test, info = load_splits(
+        task, options.dataset, options.validation, options.test, options=data_options,
+        validation_fraction=options.validation_fraction, seed=options.seed,
+    )
+    fingerprint = rd.data_fingerprint(options.dataset, options.validation, options.test, train, valid)
+    run = options.run_dir
+    if rd.is_run(run):
+        config = rd.read_json(run, rd.CONFIG)
+        rd.check_same_run(run, config, model=spec.name, settings=options.settings(), fingerprint=fingerprint)
+        preprocessor = rd.load_run_preprocessor(run)
+        logger.info("Resuming the run in %s with its saved vocabulary", run)
+        return PreparedData(task, train, valid, test, config["label_names"], preprocessor,
+                            config["hyperparameters"], resumed=True)
+
+    hyperparameters = {**spec.hyperparameters(options.preset), **options.overrides}
+    preprocessor = new_preprocessor(spec, hyperparameters, task, train, max_length=options.max_length)
+    hyperparameters.update(
+        data_hyperparameters(spec, hyperparameters, options.overrides, preprocessor, info.label_names))
+    rd.start_run(run, {
+        "model": spec.name,
+        "preset": options.preset or spec.default_preset,
+        "hyperparameters": hyperparameters,
+        "task": task,
+        "label_names": info.label_names,
+        "max_length": preprocessor.sequence_length,
+        "settings": options.settings(),
+        "data": fingerprint,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+    }, preprocessor)
+    return PreparedData(task, train, valid, test, info.label_names, preprocessor, hyperparameters, resumed=False)
+
+
+def build_model(spec, options, data, strategy, *, total_steps):
+    """The model (with its preprocessor) and its optimizer, made under `strategy`'s scope."""
+    with strategy.scope():
+        model = create_model(spec.name, preprocessor=data.preprocessor, **data.hyperparameters)
+        optimizer = make_optimizer(
+            spec.compile_defaults, learning_rate=options.learning_rate, optimizer=options.optimizer,
+            total_steps=total_steps, precision=options.precision,
+        )
+    return model, optimizer
+
+
+def train(model, *, dataset="demo", **options):
     """Trains a registered model on a dataset; returns the metrics dict it writes.
 
-    With `restore_best` the final model is the epoch with the best validation
-    score: accuracy for classifiers, loss for language models (model selection
-    on validation data, never on test).
-    Language models log a sample continuation of `sample_prompt` to TensorBoard
-    each epoch; `tokenizer="word"` trains a word-level one (default: chars).
-    `time_budget_seconds` stops training when the budget is spent. `seed` fixes
-    the initial weights, dropout, the validation split and the shuffling order.
-    The run directory holds `config.json`, tokenizer assets, TF checkpoints (a
-    killed run started again with the same `run_dir` resumes after its last
-    finished epoch, with the same vocabulary), TensorBoard logs, `model.keras`,
-    `history.json` and `metrics.json`.
+    Takes every field of `TrainOptions` as a keyword. The model gets the
+    preprocessor its registry entry declares, adapted on the training split; the
+    saved `model.keras` takes raw strings. With `restore_best` the final model is
+    the epoch with the best validation score: accuracy for classifiers, loss for
+    language models (model selection on validation data, never on test).
+    `seed` fixes the initial weights, dropout, the validation split and the
+    shuffling order of every epoch. A killed run started again with the same
+    `run_dir` resumes after its last finished epoch and ends as the
+    uninterrupted run would; other data or settings there are an error
+    (`overwrite=True` starts afresh).
 
     Example:
         >>> metrics = kzoo.train("lstm_classifier", dataset="demo", epochs=2, run_dir="runs/lstm")
         >>> metrics["validation"]["accuracy"]
     """
-    spec = get_spec(model)
-    requested_tokenizer = tokenizer  # a kind name ("char"/"word"); the object is `text_tokenizer`
-    task = task_of(spec)
-    check_choice("precision", precision, PRECISIONS)
-    check_int("steps_per_execution", steps_per_execution, minimum=1)
-    defaults = spec.compile_defaults
-    epochs = check_int("epochs", epochs if epochs is not None else defaults.epochs, minimum=1)
-    batch_size = check_int("batch_size", batch_size or defaults.batch_size, minimum=1)
-    overrides = dict(overrides or {})
-    hyperparameters = spec.hyperparameters(preset)
-    hyperparameters.update(overrides)
-    max_length = max_length_for(spec, hyperparameters, check_int("max_length", max_length or defaults.max_length, minimum=2))
-
-    run_dir = run_dir or default_run_dir(spec.name)
-    assets = rd.path(run_dir, rd.ASSETS)
-    resuming = os.path.exists(rd.path(run_dir, rd.CONFIG))
-    os.makedirs(assets, exist_ok=True)
-    # One seed for weight initialisation, dropout, the validation split and shuffling.
-    keras.utils.set_random_seed(seed)
+    options = TrainOptions(model=model, dataset=dataset, **options)
+    spec = options.resolve()
+    if options.overwrite and os.path.isdir(options.run_dir):
+        shutil.rmtree(options.run_dir)
+    fresh = not rd.is_run(options.run_dir)
+    keras.utils.set_random_seed(options.seed)  # weight initialisation and dropout
     previous_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
+    keras.config.set_dtype_policy(options.precision)
     try:
-        strategy = strategy or select_strategy(tpu=tpu)
+        strategy = options.strategy or select_strategy(tpu=options.tpu)
         if isinstance(strategy, tf.distribute.TPUStrategy):
-            fixed_length = True  # TPUs need static shapes
-        options = {"format": data_format, "text_column": text_column, "label_column": label_column, "data_dir": data_dir}
-        train_data, valid_data, test_data, info = load_splits(
-            task, dataset, validation, test, options=options, validation_fraction=validation_fraction, seed=seed
-        )
-        if resuming:
-            config = rd.read_json(run_dir, rd.CONFIG)
-            if config["model"] != spec.name:
-                raise ValueError(f"{run_dir!r} holds a run of {config['model']!r}, not {spec.name!r}: use a new --run-dir.")
-            text_tokenizer = load_tokenizer(config["tokenizer"], assets)
-            hyperparameters = config["hyperparameters"]
-            logger.info("Resuming the run in %s with its saved vocabulary", run_dir)
-        else:
-            kind = tokenizer_kind(spec, hyperparameters, requested_tokenizer)
-            text_tokenizer = build_tokenizer(
-                spec, hyperparameters, train_data, max_length=max_length, kind=kind, overrides=overrides
-            )
-            text_tokenizer.save_assets(assets)
-            hyperparameters.update(data_hyperparameters(spec, hyperparameters, overrides, text_tokenizer, info.label_names))
-            config = {
-                "model": spec.name,
-                "preset": preset or spec.default_preset,
-                "hyperparameters": hyperparameters,
-                "tokenizer": kind,
-                "task": task,
-                "label_names": info.label_names,
-                "max_length": max_length,
-                "dataset": dataset,
-                "validation": validation,
-                "test": test,
-                "training": {
-                    "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "optimizer": optimizer,
-                    "precision": precision, "jit_compile": jit_compile, "steps_per_execution": steps_per_execution,
-                    "seed": seed, "fixed_length": fixed_length,
-                },
-                "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-            }
-            rd.write_json(run_dir, rd.CONFIG, config)
-
-        batching = {"batch_size": batch_size, "max_length": max_length, "fixed_length": fixed_length,
-                    "bert_inputs": needs_bert_inputs(spec)}
-        train_batches = make_batches(task, train_data, text_tokenizer, shuffle=True, seed=seed, **batching)
-        valid_batches = make_batches(task, valid_data, text_tokenizer, **batching)
-        steps_per_epoch = count_batches(train_batches)
-        if steps_per_epoch == 0:
-            raise ValueError(f"Dataset {dataset!r} gives no training batch of size {batch_size} (too little data?)")
-
-        with strategy.scope():
-            keras_model = create_model(spec.name, **hyperparameters)
-            keras_optimizer = build_optimizer(
-                defaults, learning_rate=learning_rate, optimizer=optimizer, total_steps=steps_per_epoch * epochs,
-                precision=precision,
-            )
-        trainer = Trainer(
-            keras_model, optimizer=keras_optimizer, task=task, strategy=strategy,
-            jit_compile=jit_compile, steps_per_execution=steps_per_execution,
-        )
-        checkpoint = EpochCheckpoint(
-            keras_model, keras_optimizer, rd.path(run_dir, rd.CHECKPOINTS), rd.path(run_dir, rd.HISTORY)
-        )
-        initial_epoch, restored_history = checkpoint.restore()
-        selection = ModelSelection.for_task(task)
-        best_so_far = selection.best_value(restored_history)
-        callbacks = [
-            checkpoint,
-            TensorBoardLogger(
-                rd.path(run_dir, rd.LOGS),
-                hparams={"model": spec.name, "dataset": dataset, "batch_size": batch_size,
-                         "precision": precision, "epochs": epochs},
-                update_freq=tensorboard_update_freq,
-                profile_batches=profile_batches,
-            ),
-            keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.ModelCheckpoint(
-                rd.path(run_dir, rd.BEST_MODEL), monitor=selection.monitor, mode=selection.mode,
-                save_best_only=True, initial_value_threshold=best_so_far,
-            ),
-        ]
-        if task == "language_modeling":
-            prompt = sample_prompt or (
-                train_data.lstrip()[:16] if config["tokenizer"] == "char" else " ".join(train_data.split()[:3])
-            )
-            callbacks.append(SampleTextLogger(
-                TextGenerator(keras_model, text_tokenizer), prompt, rd.path(run_dir, rd.LOGS), seed=seed
-            ))
-        if early_stopping_patience:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor=selection.monitor, mode=selection.mode, patience=early_stopping_patience))
-        if verbose:
-            print(f"Training {spec.name} on {dataset} with {describe(strategy)}, {steps_per_epoch} steps/epoch"
-                  + (f", resuming after epoch {initial_epoch}" if initial_epoch else ""))
-        started = time.perf_counter()
-        trainer.fit(
-            train_batches, epochs=epochs, validation=valid_batches, initial_epoch=initial_epoch,
-            callbacks=callbacks, steps_per_epoch=steps_per_epoch, time_budget_seconds=time_budget_seconds,
-            verbose=verbose,
-        )
-        wall_seconds = time.perf_counter() - started
-        history = checkpoint.history
-        best_epoch = _restore_best_epoch(keras_model, history, run_dir, selection) if restore_best else len(history)
-        keras_model.save(rd.path(run_dir, rd.MODEL))
-
-        chosen = history[best_epoch - 1]
-        train_metrics = {k: v for k, v in chosen.items() if k in ("loss", "accuracy", "perplexity")}
-        metrics = {
-            "model": spec.name,
-            "dataset": dataset,
-            "epochs": len(history),
-            "best_epoch": best_epoch,
-            "train": train_metrics,
-            "validation": trainer.evaluate(valid_batches),
-            "examples_per_second": _median([h["examples_per_second"] for h in history[1:] or history]),
-            "examples_unit": "tokens" if task == "language_modeling" else "examples",
-            "wall_seconds": wall_seconds,
-            "jit_compile": trainer.jit_compile,
-            "xla_fallback_reason": trainer.xla_fallback_reason,
-            "precision": precision,
-            "strategy": describe(strategy),
-            "num_parameters": keras_model.count_params(),
-            "resumed_from_epoch": initial_epoch,
-        }
-        if test_data is not None:
-            metrics["test"] = trainer.evaluate(make_batches(task, test_data, text_tokenizer, **batching))
-        rd.write_json(run_dir, rd.METRICS, metrics)
-        return metrics
+            options.fixed_length = True  # TPUs need static shapes
+        data = prepare_data(spec, options)
+        return fit_and_report(spec, options, data, strategy)
+    except BaseException:
+        if fresh:
+            rd.discard_unstarted_run(options.run_dir)  # nothing left behind that blocks the next run
+        raise
     finally:
         keras.config.set_dtype_policy(previous_policy)
+
+
+def fit_and_report(spec, options, data, strategy):
+    """Trains (resuming where a checkpoint exists), keeps the best epoch, writes `model.keras` and `metrics.json`."""
+    run, task = options.run_dir, data.task
+    batching = {"batch_size": options.batch_size, "fixed_length": options.fixed_length}
+    train_batches = Batches(task, data.train, data.preprocessor, shuffle=True, seed=options.seed, **batching)
+    valid_batches = make_batches(task, data.validation, data.preprocessor, **batching)
+    steps_per_epoch = count_batches(train_batches.for_epoch(0))
+    if steps_per_epoch == 0:
+        raise ValueError(f"Dataset {options.dataset!r} gives no training batch of size {options.batch_size} "
+                         "(too little data?)")
+    model, optimizer = build_model(spec, options, data, strategy, total_steps=steps_per_epoch * options.epochs)
+    trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=options.jit_compile,
+                      steps_per_execution=options.steps_per_execution)
+    checkpoint = EpochCheckpoint(model, optimizer, rd.path(run, rd.CHECKPOINTS), rd.path(run, rd.HISTORY))
+    initial_epoch, restored_history = checkpoint.restore()
+    selection = ModelSelection.for_task(task)
+    if initial_epoch >= options.epochs and os.path.exists(rd.path(run, rd.METRICS)):
+        if options.verbose:
+            print(f"The run in {run} already finished its {options.epochs} epochs: nothing to train.")
+        return rd.read_json(run, rd.METRICS)
+
+    callbacks = [
+        *injection_callbacks(),  # tests of exact resume only: see kzoo.training.faults
+        checkpoint,
+        TensorBoardLogger(
+            rd.path(run, rd.LOGS),
+            hparams={"model": spec.name, "dataset": options.dataset, "batch_size": options.batch_size,
+                     "precision": options.precision, "epochs": options.epochs},
+            update_freq=options.tensorboard_update_freq,
+            profile_batches=options.profile_batches,
+        ),
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.ModelCheckpoint(
+            rd.path(run, rd.BEST_MODEL), monitor=selection.monitor, mode=selection.mode,
+            save_best_only=True, initial_value_threshold=selection.best_value(restored_history),
+        ),
+    ]
+    if task == "language_modeling":
+        prompt = options.sample_prompt or _sample_prompt(data.train, data.preprocessor)
+        callbacks.append(SampleTextLogger(
+            TextGenerator(model, data.preprocessor), prompt, rd.path(run, rd.LOGS), seed=options.seed))
+    if options.early_stopping_patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=selection.monitor, mode=selection.mode, patience=options.early_stopping_patience))
+    if options.verbose:
+        print(f"Training {spec.name} on {options.dataset} with {describe(strategy)}, {steps_per_epoch} steps/epoch"
+              + (f", resuming after epoch {initial_epoch}" if initial_epoch else ""))
+    started = time.perf_counter()
+    trainer.fit(
+        train_batches, epochs=options.epochs, validation=valid_batches, initial_epoch=initial_epoch,
+        callbacks=callbacks, steps_per_epoch=steps_per_epoch, time_budget_seconds=options.time_budget_seconds,
+        verbose=options.verbose,
+    )
+    wall_seconds = time.perf_counter() - started
+    history = checkpoint.history
+    best_epoch = (_restore_best_epoch(model, history, run, selection) if options.restore_best
+                  else len(history))
+    model.save(rd.path(run, rd.MODEL))
+
+    chosen = history[best_epoch - 1]
+    metrics = {
+        "model": spec.name,
+        "dataset": options.dataset,
+        "epochs": len(history),
+        "best_epoch": best_epoch,
+        "selected_by": selection.monitor,
+        "train": {k: v for k, v in chosen.items() if k in ("loss", "accuracy", "perplexity")},
+        "validation": trainer.evaluate(valid_batches),
+        "examples_per_second": _median([h["examples_per_second"] for h in history[1:] or history]),
+        "examples_unit": "tokens" if task == "language_modeling" else "examples",
+        "wall_seconds": wall_seconds + sum(h.get("epoch_seconds", 0.0) for h in restored_history),
+        "jit_compile": trainer.jit_compile,
+        "xla_fallback_reason": trainer.xla_fallback_reason,
+        "precision": options.precision,
+        "strategy": describe(strategy),
+        "num_parameters": model.count_params(),
+        "resumed_from_epoch": initial_epoch,
+    }
+    if data.test is not None:
+        metrics["test"] = trainer.evaluate(make_batches(task, data.test, data.preprocessor, **batching))
+    rd.write_json(run, rd.METRICS, metrics)
+    return metrics
+
+
+def _sample_prompt(text, preprocessor):
+    """The start of the training text: 16 characters, or 3 words."""
+    return text.lstrip()[:16] if not preprocessor.separator else " ".join(text.split()[:3])
 
 
 class ModelSelection:

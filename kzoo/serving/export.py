@@ -1,0 +1,160 @@
+"""Exporting a trained model as a SavedModel that serves raw strings (TensorFlow Serving layout).
+
+The exported `tf.Module` tracks the model and its preprocessor (so lookup
+tables and vocabularies are saved with it: keras-hub#2015) and has one
+`serving_default` signature:
+
+- classifiers: `text` (string, `[None]`) -> `label` (string, `[None]`),
+  `probabilities` (float32, `[None, classes]`), `label_names` (the names in
+  column order, one row per text);
+- language models: `prompt` (string, `[None]`), `num_tokens` (int32 scalar),
+  `seed` (int32 scalar) -> `text` (prompt + continuation, string `[None]`).
+
+A server needs TensorFlow, and tensorflow-text's op library for WordPiece
+models (`import tensorflow_text` before loading; TF Serving builds with it).
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from kzoo.errors import check_int, unknown_name
+from kzoo.generation.generator import decode_tokens
+from kzoo.generation.samplers import make_sampler
+
+FORMATS = ("saved_model", "tflite")
+MIN_PROMPT_POSITIONS = 2  # `decode_tokens` runs the prompt but its last token first
+
+
+class ClassifierExport(tf.Module):
+    """Raw strings -> label and class probabilities.
+
+    Example:
+        >>> module = ClassifierExport(model, ["negative", "positive"])
+        >>> module.classify(tf.constant(["a fine film"]))["label"]
+    """
+
+    def __init__(self, model, label_names):
+        super().__init__()
+        self.model = model
+        self.preprocessor = model.preprocessor
+        self.label_names = tf.Variable(label_names, dtype=tf.string, trainable=False, name="label_names")
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def classify(self, text):
+        logits = self.model(self.preprocessor(text), training=False)
+        probabilities = tf.nn.softmax(tf.cast(logits, tf.float32), axis=-1)
+        label = tf.gather(self.label_names, tf.argmax(probabilities, axis=-1))
+        names = tf.broadcast_to(self.label_names[None, :], tf.shape(probabilities))
+        return {"label": label, "probabilities": probabilities, "label_names": names}
+
+
+class GeneratorExport(tf.Module):
+    """Raw prompts -> prompt + `num_tokens` sampled tokens, with a keras-hub sampler (no XLA in serving).
+
+    Prompts are tokenized, right-aligned and masked, as `TextGenerator` does;
+    a token outside the vocabulary decodes as the unknown token.
+    """
+
+    def __init__(self, model, *, sampler="top_p", temperature=1.0, k=5, p=0.9):
+        super().__init__()
+        self.model = model
+        self.preprocessor = model.preprocessor
+        self.sampler = make_sampler(sampler, temperature=temperature, k=k, p=p)
+        generator = getattr(self.sampler, "seed_generator", None)
+        self.seed_state = generator.state if generator is not None else None
+        self.vocabulary = tf.Variable(self.preprocessor.vocabulary, dtype=tf.string, trainable=False,
+                                      name="vocabulary")
+
+    @tf.function(input_signature=[
+        tf.TensorSpec([None], tf.string, name="prompt"),
+        tf.TensorSpec([], tf.int32, name="num_tokens"),
+        tf.TensorSpec([], tf.int32, name="seed"),
+    ])
+    def generate(self, prompt, num_tokens, seed):
+        if self.seed_state is not None:
+            self.seed_state.assign(tf.cast(tf.stack([seed, 0]), self.seed_state.dtype))
+        ids = self.preprocessor.encode(prompt)
+        lengths = tf.cast(ids.row_lengths(), tf.int32)
+        width = tf.maximum(tf.reduce_max(tf.concat([lengths, [0]], 0)), MIN_PROMPT_POSITIONS)
+        dense = ids.to_tensor(shape=[None, None])
+        # Right-align each prompt: position j of a row holds token j - (width - length).
+        positions = tf.range(width)[None, :]
+        shift = width - lengths[:, None]
+        mask = positions >= shift
+        source = tf.maximum(positions - shift, 0)
+        padded = tf.pad(dense, [[0, 0], [0, width - tf.shape(dense)[1]]])
+        prompt_ids = tf.where(mask, tf.gather(padded, source, batch_dims=1), 0)
+        tokens = decode_tokens(self.model, self.sampler, prompt_ids, mask, num_tokens)
+        new_ids = tokens[:, width:]
+        known = new_ids < tf.shape(self.vocabulary, out_type=new_ids.dtype)[0]
+        words = tf.gather(self.vocabulary, tf.where(known, new_ids, self.preprocessor.unknown_id))
+        continuation = tf.strings.reduce_join(words, axis=-1, separator=self.preprocessor.separator)
+        separator = tf.where(tf.strings.length(continuation) > 0, self.preprocessor.separator, "")
+        return {"text": tf.strings.join([prompt, separator, continuation])}
+
+
+def export_model(model, directory, *, version=1, label_names=None, sampler="top_p"):
+    """Writes `directory/<version>/` (TF Serving's layout): a SavedModel taking raw strings.
+
+    Classifiers need `label_names` (a run's, or `range(num_classes)` as strings).
+    Returns the version folder.
+
+    Example:
+        >>> export_model(run.model, "exports/sentiment", label_names=run.label_names)
+        'exports/sentiment/1'
+    """
+    check_int("version", version, minimum=1)
+    if getattr(model, "preprocessor", None) is None:
+        raise ValueError("Only a model with a preprocessor can be exported for raw strings; "
+                         "build it with `kzoo.create_model` (not `preprocessor=None`).")
+    model.preprocessor.check_adapted()
+    target = os.path.join(directory, str(version))
+    if os.path.exists(target):
+        raise FileExistsError(f"{target!r} exists already: choose another --version or folder.")
+    if model.task_kind == "language_modeling":
+        module = GeneratorExport(model, sampler=sampler)
+        signature = module.generate
+    elif model.task_kind == "classification":
+        num_classes = int(model.output_shape[-1])
+        names = [str(name) for name in (label_names if label_names is not None else range(num_classes))]
+        if len(names) != num_classes:
+            raise ValueError(f"Invalid value for `label_names`: expected {num_classes} names, received {names!r}")
+        module = ClassifierExport(model, names)
+        signature = module.classify
+    else:
+        raise ValueError(f"A {model.task_kind} model takes no text: export it with `model.export(...)`.")
+    tf.saved_model.save(module, target, signatures={"serving_default": signature})
+    return target
+
+
+def export_run(run_dir, directory, *, version=1, format="saved_model", sampler="top_p"):
+    """Exports a run's `model.keras` with its label names (see `export_model`); `format="tflite"` too."""
+    from kzoo.training import load_run  # serving sits above training
+
+    if format not in FORMATS:
+        raise unknown_name("format", format, FORMATS)
+    run = load_run(run_dir)
+    if format == "tflite":
+        from kzoo.serving.tflite import export_tflite
+
+        return export_tflite(run.model, directory, version=version, label_names=run.label_names)
+    return export_model(run.model, directory, version=version, label_names=run.label_names, sampler=sampler)
+
+
+def load_exported(path):
+    """Loads an exported SavedModel's serving function (imports tensorflow-text's ops first)."""
+    import tensorflow_text  # noqa: F401  (registers the WordPiece ops a WordPiece model needs)
+
+    return tf.saved_model.load(path).signatures["serving_default"]
+
+
+def classify_exported(signature, texts):
+    """Calls an exported classifier on Python strings; returns numpy outputs."""
+    outputs = signature(text=tf.constant(list(texts), tf.string))
+    return {key: np.asarray(value) for key, value in outputs.items()}
+
+
+__all__ = ["ClassifierExport", "GeneratorExport", "classify_exported", "export_model", "export_run",
+           "load_exported"]
