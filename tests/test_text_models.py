@@ -98,12 +98,17 @@ def test_bert_compile_defaults_fine_tune_with_warmup():
     assert schedule.warmup_steps == 1 and schedule.warmup_target == pytest.approx(5e-5)
 
 
-def test_language_model_fits_and_generates_from_raw_text(tmp_path):
-    text = "to be or not to be, that is the question. " * 30
-    model = kzoo.create_model("lstm_language_model", preset="tiny", vocabulary_size=64, lstm_units=16, max_length=20)
+def _trained_language_model(text):
+    """A tiny char LSTM fitted for one epoch on `text`, in ordinary Keras code."""
+    model = kzoo.create_model("lstm_language_model", preset="tiny", vocabulary_size=64, lstm_units=16, max_length=16)
     model.preprocessor.adapt([text])
     model.compile()
     model.fit([text], epochs=1, batch_size=4, verbose=0)
+    return model
+
+
+def test_language_model_fits_and_generates_from_raw_text(tmp_path):
+    model = _trained_language_model("to be or not to be, that is the question. " * 30)
     first = model.generate(["to be", "that"], max_length=12)
     assert first[0].startswith("to be") and first[1].startswith("that")
     model.save(tmp_path / "lm.keras")
@@ -198,11 +203,7 @@ def test_a_vocabulary_never_adapted_is_a_clear_error(tmp_path):
 
 
 def test_exported_language_model_generates_what_generate_gives(tmp_path):
-    text = "the cat sat on the mat. the dog sat on the log. " * 20
-    model = kzoo.create_model("lstm_language_model", preset="tiny", vocabulary_size=64, lstm_units=16, max_length=16)
-    model.preprocessor.adapt([text])
-    model.compile()
-    model.fit([text], epochs=1, batch_size=4, verbose=0)
+    model = _trained_language_model("the cat sat on the mat. the dog sat on the log. " * 20)
     signature = load_exported(export_model(model, str(tmp_path / "lm"), sampler="greedy"))
     prompts = ["the cat", "t", ""]
     served = signature(prompt=tf.constant(prompts), num_tokens=tf.constant(10), seed=tf.constant(0))["text"]

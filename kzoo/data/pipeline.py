@@ -28,6 +28,17 @@ def epoch_seed(seed, epoch):
     return seed * 100_003 + epoch
 
 
+def pad_to_bucket(token_ids, max_length):
+    """Pads a `(batch, length)` id batch up to the next bucket length (see `bucket_lengths`).
+
+    So a compiled predict step sees a handful of shapes, not one per batch.
+    """
+    bounds = tf.constant(bucket_lengths(max_length), tf.int32)
+    length = tf.shape(token_ids)[1]
+    target = tf.reduce_min(tf.boolean_mask(bounds, bounds >= length))
+    return tf.pad(token_ids, [[0, 0], [0, target - length]])
+
+
 def tokenized_examples(dataset, preprocessor):
     """`(text, label)` -> cached `(ids, label)` examples, ids cut to the preprocessor's `sequence_length`."""
 
@@ -65,9 +76,12 @@ def batch_examples(examples, preprocessor, *, batch_size, shuffle=False, seed=No
     """
     max_length = preprocessor.sequence_length
     examples = _shuffled(examples, shuffle, seed)
-    if fixed_length or keep_order:
-        length = max_length if fixed_length else None
-        batches = examples.padded_batch(batch_size, padded_shapes=([length], []), drop_remainder=drop_remainder)
+    if fixed_length:
+        batches = examples.padded_batch(batch_size, padded_shapes=([max_length], []), drop_remainder=drop_remainder)
+    elif keep_order:
+        batches = examples.padded_batch(batch_size, padded_shapes=([None], []), drop_remainder=drop_remainder)
+        batches = batches.map(lambda token_ids, label: (pad_to_bucket(token_ids, max_length), label),
+                              num_parallel_calls=AUTOTUNE)
     else:
         lengths = bucket_lengths(max_length)
         # One bucket per length, padded to it; the extra last bucket stays empty

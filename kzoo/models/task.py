@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kzoo.data.pipeline import classification_batches, language_model_batches
+from kzoo.data.pipeline import classification_batches, language_model_batches, pad_to_bucket
 from kzoo.errors import invalid_value
 from kzoo.registry import CompileDefaults
 
@@ -232,8 +232,20 @@ class Task(keras.Model):
                 return np.zeros((0, *self.output_shape[1:]), dtype="float32")
             if self.task_kind == "language_modeling":
                 raise TypeError("Call `generate(prompts)` on a language model to continue text.")
+            if not isinstance(x, tf.data.Dataset):
+                return self._predict_texts(_texts_tensor(x), batch_size or DEFAULT_BATCH_SIZE)
             x, batch_size = self.text_batches(x, batch_size=batch_size), None
         return super().predict(x, batch_size=batch_size, **kwargs)
+
+    def _predict_texts(self, texts, batch_size):
+        """In-memory texts, a batch at a time: tokenized eagerly (no tf.data pipeline to build per call,
+        which costs far more than a few texts do) and padded to bucket lengths for the compiled step."""
+        outputs = []
+        for start in range(0, int(tf.shape(texts)[0]), batch_size):
+            ids = self.preprocessor.tokenize(texts[start : start + batch_size]).to_tensor(shape=[None, None])
+            inputs = self.preprocessor.model_inputs(pad_to_bucket(ids, self.preprocessor.sequence_length))
+            outputs.append(keras.ops.convert_to_numpy(self.predict_on_batch(inputs)))
+        return np.concatenate(outputs)
 
     # === Config ===
 
