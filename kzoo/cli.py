@@ -94,7 +94,6 @@ def build_parser():
     export.add_argument("run_dir")
     export.add_argument("output", help="folder; the model goes to OUTPUT/VERSION/")
     export.add_argument("--version", type=int, default=1)
-    export.add_argument("--format", dest="export_format", default="saved_model", choices=["saved_model", "tflite"])
     export.add_argument("--sampler", default="top_p", choices=["greedy", "random", "top_k", "top_p"],
                         help="language models: the sampler of the exported generation signature")
 
@@ -185,12 +184,9 @@ def run(args):
     elif args.command == "export":
         from kzoo.serving import export_run
 
-        target = export_run(args.run_dir, args.output, version=args.version, format=args.export_format,
-                            sampler=args.sampler)
+        target = export_run(args.run_dir, args.output, version=args.version, sampler=args.sampler)
         print(f"Exported to {target}")
-        if args.export_format == "saved_model":
-            print(f"Inspect it with:  saved_model_cli show --dir {target} --tag_set serve --signature_def "
-                  "serving_default")
+        print(f"Inspect it with:  saved_model_cli show --dir {target} --tag_set serve --signature_def serving_default")
     elif args.command == "bench":
         from kzoo.bench import rerun_quality, run_suite
 

@@ -1,4 +1,4 @@
-"""Serving trained models on raw strings: SavedModel (TF Serving layout) and TFLite exports."""
+"""Serving trained models on raw strings: SavedModel exports in TensorFlow Serving's layout."""
 
 from kzoo.serving.export import (
     ClassifierExport,

@@ -19,11 +19,10 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from kzoo.errors import check_int, unknown_name
+from kzoo.errors import check_int
 from kzoo.generation.generator import decode_tokens
 from kzoo.generation.samplers import make_sampler
 
-FORMATS = ("saved_model", "tflite")
 MIN_PROMPT_POSITIONS = 2  # `decode_tokens` runs the prompt but its last token first
 
 
@@ -129,17 +128,16 @@ def export_model(model, directory, *, version=1, label_names=None, sampler="top_
     return target
 
 
-def export_run(run_dir, directory, *, version=1, format="saved_model", sampler="top_p"):
-    """Exports a run's `model.keras` with its label names (see `export_model`); `format="tflite"` too."""
+def export_run(run_dir, directory, *, version=1, sampler="top_p"):
+    """Exports a run's `model.keras` with its label names (see `export_model`); returns the version folder.
+
+    Example:
+        >>> kzoo.export("runs/sst2-bag", "exports/sentiment")
+        'exports/sentiment/1'
+    """
     from kzoo.training import load_run  # serving sits above training
 
-    if format not in FORMATS:
-        raise unknown_name("format", format, FORMATS)
     run = load_run(run_dir)
-    if format == "tflite":
-        from kzoo.serving.tflite import export_tflite
-
-        return export_tflite(run.model, directory, version=version, label_names=run.label_names)
     return export_model(run.model, directory, version=version, label_names=run.label_names, sampler=sampler)
 
 
