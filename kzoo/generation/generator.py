@@ -24,6 +24,21 @@ def _bucket(length):
     return 1 << (length - 1).bit_length()
 
 
+def right_align(ids, width):
+    """Ragged prompt ids -> `(ids, mask)` of shape `(batch, width)`, each prompt ending at the last position.
+
+    Right-aligned prompts all end at the same step, so one decode loop serves
+    them all; `mask` marks the real tokens. `width` must cover the longest prompt.
+    """
+    lengths = tf.cast(ids.row_lengths(), tf.int32)
+    shift = width - lengths[:, None]  # position j of a row holds token j - shift
+    positions = tf.range(width)[None, :]
+    mask = positions >= shift
+    dense = ids.to_tensor()
+    dense = tf.pad(dense, [[0, 0], [0, width - tf.shape(dense)[1]]])
+    return tf.where(mask, tf.gather(dense, tf.maximum(positions - shift, 0), batch_dims=1), 0), mask
+
+
 def decode_tokens(model, sampler, prompt_ids, prompt_mask, new_tokens, *, stop_ids=None):
     """Prompt ids (right-aligned, `prompt_mask` marking real tokens) -> prompt + `new_tokens` sampled ids.
 
@@ -135,13 +150,8 @@ class TextGenerator:
             seed_generator.state.assign(np.array([seed, 0], dtype=seed_generator.state.dtype))
 
         prompt_length = _bucket(max(len(ids) for ids in encoded))
-        batch = len(encoded)
-        prompt_ids = np.zeros((batch, prompt_length), np.int32)
-        prompt_mask = np.zeros((batch, prompt_length), bool)
-        for row, ids in enumerate(encoded):  # right-aligned: every prompt ends at the same step
-            prompt_ids[row, prompt_length - len(ids):] = ids
-            prompt_mask[row, prompt_length - len(ids):] = True
-        tokens = function(tf.constant(prompt_ids), tf.constant(prompt_mask), _bucket(max_length))
+        prompt_ids, prompt_mask = right_align(tf.ragged.constant(encoded, dtype=tf.int32), prompt_length)
+        tokens = function(prompt_ids, prompt_mask, _bucket(max_length))
         tokens = keras.ops.convert_to_numpy(tokens)[:, prompt_length : prompt_length + max_length]
 
         texts = []

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from kzoo.errors import check_int
-from kzoo.generation.generator import decode_tokens
+from kzoo.generation.generator import decode_tokens, right_align
 from kzoo.generation.samplers import make_sampler
 
 MIN_PROMPT_POSITIONS = 2  # `decode_tokens` runs the prompt but its last token first
@@ -75,16 +75,9 @@ class GeneratorExport(tf.Module):
         if self.seed_state is not None:
             self.seed_state.assign(tf.cast(tf.stack([seed, 0]), self.seed_state.dtype))
         ids = self.preprocessor.encode(prompt)
-        lengths = tf.cast(ids.row_lengths(), tf.int32)
-        width = tf.maximum(tf.reduce_max(tf.concat([lengths, [0]], 0)), MIN_PROMPT_POSITIONS)
-        dense = ids.to_tensor(shape=[None, None])
-        # Right-align each prompt: position j of a row holds token j - (width - length).
-        positions = tf.range(width)[None, :]
-        shift = width - lengths[:, None]
-        mask = positions >= shift
-        source = tf.maximum(positions - shift, 0)
-        padded = tf.pad(dense, [[0, 0], [0, width - tf.shape(dense)[1]]])
-        prompt_ids = tf.where(mask, tf.gather(padded, source, batch_dims=1), 0)
+        longest = tf.reduce_max(tf.concat([tf.cast(ids.row_lengths(), tf.int32), [0]], 0))
+        width = tf.maximum(longest, MIN_PROMPT_POSITIONS)
+        prompt_ids, mask = right_align(ids, width)
         tokens = decode_tokens(self.model, self.sampler, prompt_ids, mask, num_tokens)
         new_ids = tokens[:, width:]
         known = new_ids < tf.shape(self.vocabulary, out_type=new_ids.dtype)[0]
