@@ -1,7 +1,10 @@
-"""Makes sure Keras runs on the TensorFlow backend before anything imports it."""
+"""Makes sure Keras runs on the TensorFlow backend before anything imports it; quiets TF's start-up."""
 
+import contextlib
 import os
+import re
 import sys
+import tempfile
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -15,3 +18,56 @@ if "keras" in sys.modules:
             f"but Keras was already imported with backend `{keras.backend.backend()}`. "
             "Set KERAS_BACKEND=tensorflow before importing keras."
         )
+
+
+def device_kind(strategy=None):
+    """"tpu" under a TPUStrategy, else "gpu" where TensorFlow sees a GPU, else "cpu".
+
+    Example:
+        >>> device_kind()
+        'cpu'
+    """
+    import tensorflow as tf
+
+    strategy = strategy or tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.TPUStrategy):
+        return "tpu"
+    return "gpu" if tf.config.list_logical_devices("GPU") else "cpu"
+
+
+# Lines TensorFlow's native libraries print to stderr while loading on a machine without
+# a GPU: absl's pre-init notice, info/warning lines, and CUDA's failure to find a driver.
+_NATIVE_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\)"
+    r"|[IW]\d{4} "
+    r"|E\d{4} .*\b(cuda_platform|cuda_dnn|cuda_fft|cuda_blas|cuda_diagnostics|cuda_executor)\.cc)"
+)
+
+
+@contextlib.contextmanager
+def quiet_native_logs():
+    """Hides TensorFlow's native start-up log lines (which bypass Python and TF_CPP_MIN_LOG_LEVEL).
+
+    Everything else written to stderr in the block is replayed after it, so real
+    errors still show.
+
+    Example:
+        >>> with quiet_native_logs():
+        ...     import tensorflow as tf
+        ...     tf.config.list_logical_devices()
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if not _NATIVE_NOISE.match(line):
+                    sys.stderr.write(line)
+            sys.stderr.flush()

@@ -1,12 +1,15 @@
-"""The `kzoo` command line: list, info, train, evaluate, predict, generate, export, bench."""
+"""The `kzoo` command line: list, info, train, evaluate, predict, generate, export, bench.
+
+Only the commands that need TensorFlow import it (quietly), so `kzoo --help`,
+`kzoo list` and `kzoo info` answer at once.
+"""
 
 import argparse
 import json
 import logging
-import os
 import sys
 
-from kzoo.data.local_files import FORMATS
+from kzoo._backend import quiet_native_logs
 
 
 def _parse_set(items):
@@ -24,7 +27,8 @@ def _parse_set(items):
 
 
 def _add_data_options(parser):
-    parser.add_argument("--format", dest="data_format", choices=FORMATS, help="local file format (default: detected)")
+    parser.add_argument("--format", dest="data_format",
+                        help="local file format (default: detected; `kzoo list --datasets` lists them)")
     parser.add_argument("--text-column", default="text", help="CSV/TSV/JSONL text column")
     parser.add_argument("--label-column", default="label", help="CSV/TSV/JSONL label column")
     parser.add_argument("--data-dir", help="TFDS data_dir")
@@ -55,7 +59,9 @@ def build_parser():
     train.add_argument("--optimizer", help="a Keras optimizer name (default: the model's, see `kzoo info`)")
     train.add_argument("--max-length", type=int, help="tokens kept per text (window length for a language model)")
     train.add_argument("--run-dir", help="where the run is written; an existing run there is resumed")
-    train.add_argument("--no-xla", action="store_true", help="do not compile the step with XLA")
+    train.add_argument("--xla", action=argparse.BooleanOptionalAction,
+                       help="compile the step with XLA or not (default: the faster one for the model on this device, "
+                            "as measured; see `kzoo info MODEL`)")
     train.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16", "mixed_float16"])
     train.add_argument("--steps-per-execution", type=int, default=1)
     train.add_argument("--tpu", help="TPU address ('local' in a Colab TPU runtime)")
@@ -154,7 +160,9 @@ def run(args):
         print(json.dumps(kzoo.model_info(args.model), indent=2, default=str))
     elif args.command == "train":
         profile = tuple(int(x) for x in args.profile.split(",")) if args.profile else None
-        run_dir = args.run_dir or kzoo.training.train_module.default_run_dir(args.model)
+        from kzoo.training.train import default_run_dir
+
+        run_dir = args.run_dir or default_run_dir(args.model)
         overrides = _parse_set(args.set)
         if args.tokenizer:
             overrides["tokenizer"] = args.tokenizer
@@ -162,7 +170,7 @@ def run(args):
             args.model, dataset=args.dataset, validation=args.validation, test=args.test, preset=args.preset,
             overrides=overrides, epochs=args.epochs, batch_size=args.batch_size,
             learning_rate=args.learning_rate, optimizer=args.optimizer, max_length=args.max_length, run_dir=run_dir,
-            jit_compile=not args.no_xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
+            jit_compile=args.xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
             tpu=args.tpu, early_stopping_patience=args.early_stopping, profile_batches=profile,
             data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
             data_dir=args.data_dir, seed=args.seed, time_budget_seconds=args.time_budget,
@@ -206,10 +214,20 @@ def run(args):
     return 0
 
 
+def needs_tensorflow(args):
+    """Everything but listing and describing models trains, loads or reads data."""
+    return not (args.command == "info" or (args.command == "list" and not args.datasets))
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if needs_tensorflow(args):
+            with quiet_native_logs():
+                import tensorflow as tf
+
+                tf.config.list_logical_devices()  # initializes the devices (and their log lines) here
         return run(args)
     except (ValueError, TypeError, FileNotFoundError, FileExistsError, ModuleNotFoundError, RuntimeError) as error:
         print(f"kzoo: error: {error}", file=sys.stderr)

@@ -44,6 +44,15 @@ class CompileDefaults:
     epochs: int = 5
     batch_size: int = 32
     max_length: int = 256  # tokens kept per example (window length for a language model)
+    # Device kinds ("cpu", "gpu") whose training step is XLA-compiled by default: the faster
+    # mode, measured (`xla_measured` says where and how); TPUs always compile. `--xla` /
+    # `--no-xla` (`jit_compile=True/False`) override it.
+    xla_devices: tuple = ("cpu", "gpu")
+    xla_measured: str = ""
+
+    def jit_compile_on(self, device_kind):
+        """Whether the step is XLA-compiled by default on `device_kind` ("cpu", "gpu" or "tpu")."""
+        return device_kind == "tpu" or device_kind in self.xla_devices
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +118,7 @@ def register_model(
     """Registers a keyword-only builder function under its own name.
 
     `preprocessor(hyperparameters, *, sequence_length)` makes the preprocessor
-    the model takes text with (see `kzoo.text.selection`); the builder then
+    the model takes text with (see `kzoo.catalog.preprocessors`); the builder then
     receives it as its `preprocessor` argument.
     """
     if input_kind not in INPUT_KINDS:

@@ -48,7 +48,7 @@ def test_bad_values_name_the_argument_and_the_value(name, overrides, message):
 
 def test_builders_are_keyword_only():
     with pytest.raises(TypeError):
-        kzoo.models.lstm_classifier(10_000)  # positional arguments are refused
+        kzoo.get_spec("lstm_classifier").builder(10_000)  # positional arguments are refused
 
 
 def test_model_info_carries_what_the_cli_needs():
@@ -67,3 +67,15 @@ def test_create_model_applies_preset_and_overrides():
     model = kzoo.create_model("lstm_classifier", preset="tiny", num_classes=5)
     assert model.num_classes == 5 and model.lstm_units == 4
     assert model.output_shape == (None, 5)
+
+
+def test_each_model_declares_where_xla_is_its_default_and_compile_follows_it():
+    lstm = kzoo.get_spec("lstm_classifier").compile_defaults
+    assert not lstm.jit_compile_on("cpu") and lstm.jit_compile_on("tpu") and "CPU" in lstm.xla_measured
+    assert kzoo.get_spec("bag_of_embeddings_classifier").compile_defaults.jit_compile_on("cpu")
+    for name, expected in (("lstm_classifier", False), ("bag_of_embeddings_classifier", True)):
+        model = kzoo.create_model(name, preset="tiny", preprocessor=None)
+        model.compile()
+        assert model.jit_compile is expected
+        model.compile(jit_compile=not expected)  # the caller decides when it says so
+        assert model.jit_compile is (not expected)

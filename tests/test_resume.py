@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-import keras
+
 import numpy as np
 import pytest
 
@@ -38,7 +38,7 @@ def _history(run_dir):
 
 
 def _weights(run_dir):
-    model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
+    model = kzoo.load_model(run_dir / "model.keras")
     return model.get_weights()
 
 

@@ -78,7 +78,7 @@ def test_raw_strings_fit_evaluate_predict_and_keras_round_trip(name, tmp_path):
 
     path = tmp_path / "model.keras"
     model.save(path)
-    restored = keras.saving.load_model(path, safe_mode=True)
+    restored = kzoo.load_model(path)
     assert restored.preprocessor.vocabulary == model.preprocessor.vocabulary
     np.testing.assert_allclose(restored.predict(texts[:8], verbose=0), model.predict(texts[:8], verbose=0),
                                atol=1e-6)
@@ -144,7 +144,7 @@ def test_fresh_process_reloads_keras_file_and_savedmodel_with_identical_outputs(
     assert served["label"] == [["negative", "positive"][i] for i in np.argmax(expected, -1)]
 
     script = textwrap.dedent(f"""
-        import json, keras, kzoo
+        import json, keras, kzoo.models  # importing kzoo.models registers kzoo's classes with Keras
         model = keras.saving.load_model({str(tmp_path / "model.keras")!r}, safe_mode=True)
         print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(model.predict({probe!r}, verbose=0))).tolist()))
     """)

@@ -1,13 +1,29 @@
-"""Model builders; importing this package registers every model."""
+"""The Keras models (their catalogue entries, presets and builders are in `kzoo.catalog`).
 
-from kzoo.models.bag_of_embeddings import BagOfEmbeddingsClassifier, bag_of_embeddings_classifier
-from kzoo.models.bert import BertClassifier, bert_classifier
-from kzoo.models.linear_regression import (
-    LinearRegression,
-    fit_linear_regression,
-    linear_regression,
-    make_linear_data,
-)
-from kzoo.models.lstm_classifier import LSTMClassifier, lstm_classifier
-from kzoo.models.lstm_language_model import LSTMLanguageModel, lstm_language_model
-from kzoo.models.transformer_classifier import TransformerClassifier, transformer_classifier
+Importing this package registers every model class, preprocessor and optimizer
+with Keras, so `.keras` files load.
+"""
+
+from kzoo import text  # noqa: F401  (the preprocessors a saved model holds)
+
+from kzoo.models.bag_of_embeddings import BagOfEmbeddingsClassifier
+from kzoo.models.bert import BertClassifier
+from kzoo.models.linear_regression import LinearRegression, fit_linear_regression, make_linear_data
+from kzoo.models.lstm_classifier import LSTMClassifier
+from kzoo.models.lstm_language_model import LSTMLanguageModel
+from kzoo.models.transformer_classifier import TransformerClassifier
+
+
+def load_model(path):
+    """Loads a `.keras` file of a kzoo model (safe mode: no arbitrary code runs).
+
+    The same as `keras.saving.load_model(path, safe_mode=True)` once this
+    package is imported (that import is what registers kzoo's classes).
+
+    Example:
+        >>> model = kzoo.load_model("sentiment.keras")
+        >>> model.predict(["a fine film"])
+    """
+    import keras
+
+    return keras.saving.load_model(path, safe_mode=True)

@@ -4,10 +4,7 @@ import keras
 
 from kzoo.errors import check_fraction, check_int
 from kzoo.layers import HashedNgrams, MaskedMeanPooling
-from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
-from kzoo.registry import CompileDefaults, register_model
-from kzoo.text.selection import classifier_preprocessor
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -23,7 +20,7 @@ class BagOfEmbeddingsClassifier(Task):
         >>> logits = model(np.array([[12, 7, 99, 0, 0]]))
     """
 
-    compile_defaults = CompileDefaults(optimizer="adam", learning_rate=1e-3)
+    registered_as = "bag_of_embeddings_classifier"  # its compile() defaults are that catalogue entry's
 
     def __init__(
         self,
@@ -81,55 +78,3 @@ class BagOfEmbeddingsClassifier(Task):
             "ngram_buckets": self.ngram_buckets,
             "dropout": self.dropout,
         }
-
-
-@register_model(
-    family="bag_of_embeddings",
-    rebuilds="Keras text classification: Embedding -> GlobalAveragePooling1D -> Dense(128, relu) -> Dense(softmax)",
-    presets={
-        "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "hidden_dim": 4, "ngram_buckets": 8, "dropout": 0.1},
-        # The example exactly: vocab 10k, embedding 50, Dense(128), no bigrams, no dropout.
-        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "hidden_dim": 128, "ngram_buckets": 0,
-                    "dropout": 0.0},
-        # fastText style: hashed bigrams and dropout generalise better.
-        "fasttext": {
-            "vocabulary_size": 20_000,
-            "embedding_dim": 64,
-            "hidden_dim": 128,
-            "ngram_buckets": 100_000,
-            "dropout": 0.5,
-        },
-        # The default: start from all-MiniLM-L6-v2's WordPiece embeddings (384-d),
-        # which generalise far better than embeddings learnt from a few thousand examples.
-        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "hidden_dim": 128, "ngram_buckets": 0, "dropout": 0.5},
-    },
-    default_preset="minilm",
-    input_kind="word_ids",
-    output_kind="class_logits",
-    compile_defaults=BagOfEmbeddingsClassifier.compile_defaults,
-    preprocessor=classifier_preprocessor,
-)
-def bag_of_embeddings_classifier(
-    *,
-    vocabulary_size=20_000,
-    num_classes=2,
-    embedding_dim=64,
-    hidden_dim=128,
-    ngram_buckets=100_000,
-    dropout=0.5,
-    pretrained_embeddings=None,
-    dtype=None,
-    preprocessor=None,
-):
-    """Embedding + masked average pooling + MLP text classifier (fastText-like).
-
-    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
-    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary).
-
-    Example:
-        >>> model = kzoo.create_model("bag_of_embeddings_classifier", num_classes=4)
-    """
-    return build_with_pretrained_embeddings(
-        BagOfEmbeddingsClassifier, locals(), dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
-    )

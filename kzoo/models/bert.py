@@ -6,9 +6,7 @@ import keras_hub
 from kzoo.errors import check_choice, check_fraction, check_int
 from kzoo.layers import MaskedMeanPooling
 from kzoo.models.task import Task, apply, classifier_head
-from kzoo.pretrained import OFFLINE_MINILM, resolve_checkpoint
-from kzoo.registry import CompileDefaults, register_model
-from kzoo.text.selection import bert_preprocessor
+from kzoo.pretrained import resolve_checkpoint
 
 POOLINGS = ("cls", "mean")
 
@@ -28,10 +26,7 @@ class BertClassifier(Task):
         >>> model = BertClassifier(backbone=backbone, num_classes=2, pooling="mean")
     """
 
-    # Fine-tuning a pretrained checkpoint: AdamW at 5e-5 with 10% warmup; Adam at 1e-3 would destroy it.
-    compile_defaults = CompileDefaults(
-        optimizer="adamw", learning_rate=5e-5, warmup_fraction=0.1, epochs=3, batch_size=32, max_length=128
-    )
+    registered_as = "bert_classifier"  # its compile() defaults are that catalogue entry's
 
     def __init__(self, *, backbone, num_classes=2, pooling="cls", dropout=0.1, dtype=None, **kwargs):
         check_int("num_classes", num_classes, minimum=2)
@@ -75,49 +70,9 @@ class BertClassifier(Task):
         return super().from_config(config)
 
 
-@register_model(
-    family="bert",
-    rebuilds="BERT fine-tuning for sentence classification (bert-base-uncased, 2 labels, Adam 2e-5)",
-    presets={
-        # Randomly initialised, for tests: no checkpoint needed.
-        "tiny": {"checkpoint": None, "vocabulary_size": 100, "num_layers": 2, "num_heads": 2,
-                 "hidden_dim": 4, "intermediate_dim": 8, "max_sequence_length": 16},
-        "minilm": {"checkpoint": OFFLINE_MINILM},
-        # The example's own model; downloaded by keras-hub, so it needs network.
-        "base": {"checkpoint": "bert_base_en_uncased"},
-    },
-    default_preset="minilm",
-    input_kind="wordpiece_ids",
-    output_kind="class_logits",
-    compile_defaults=BertClassifier.compile_defaults,
-    preprocessor=bert_preprocessor,
-)
-def bert_classifier(
-    *,
-    num_classes=2,
-    checkpoint=OFFLINE_MINILM,
-    pooling="cls",
-    dropout=0.1,
-    vocabulary_size=None,
-    num_layers=None,
-    num_heads=None,
-    hidden_dim=None,
-    intermediate_dim=None,
-    max_sequence_length=None,
-    dtype=None,
-    preprocessor=None,
-):
-    """A BERT classifier: pretrained from `checkpoint`, or random from the sizes.
-
-    Its preprocessor (WordPiece, the checkpoint's vocabulary) turns text into
-    `{"token_ids", "segment_ids", "padding_mask"}`; a random BERT learns its
-    vocabulary with `model.preprocessor.adapt(texts)`. The size arguments are
-    used only when `checkpoint=None`.
-
-    Example:
-        >>> model = kzoo.create_model("bert_classifier", num_classes=2)  # offline MiniLM
-        >>> model = kzoo.create_model("bert_classifier", checkpoint="bert_base_en_uncased")
-    """
+def build_bert_classifier(*, num_classes, checkpoint, pooling, dropout, vocabulary_size, num_layers, num_heads,
+                          hidden_dim, intermediate_dim, max_sequence_length, dtype, preprocessor):
+    """What the `bert_classifier` builder does: a random backbone from the sizes, or the checkpoint's."""
     check_int("num_classes", num_classes, minimum=2)
     check_choice("pooling", pooling, POOLINGS)
     check_fraction("dropout", dropout)

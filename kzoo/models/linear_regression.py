@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from kzoo.errors import check_int
 from kzoo.models.task import Task
-from kzoo.registry import CompileDefaults, register_model
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -20,10 +19,7 @@ class LinearRegression(Task):
         >>> model.fit(x, y, epochs=50, verbose=0)
     """
 
-    # The TF1 example: GradientDescentOptimizer(0.5) on mean squared error.
-    compile_defaults = CompileDefaults(
-        optimizer="sgd", learning_rate=0.5, loss="mean_squared_error", from_logits=False, metrics=("mae",)
-    )
+    registered_as = "linear_regression"  # its compile() defaults are that catalogue entry's
 
     def __init__(self, *, num_features=1, dtype=None, **kwargs):
         check_int("num_features", num_features, minimum=1)
@@ -40,24 +36,6 @@ class LinearRegression(Task):
 
     def get_config(self):
         return {**self._base_config(), "num_features": self.num_features}
-
-
-@register_model(
-    family="linear",
-    rebuilds="TF1 linear regression: y = W*x + b with placeholders, a Session and GradientDescentOptimizer",
-    presets={"tiny": {"num_features": 1}, "example": {"num_features": 1}},
-    default_preset="example",
-    input_kind="features",
-    output_kind="regression",
-    compile_defaults=LinearRegression.compile_defaults,
-)
-def linear_regression(*, num_features=1, dtype=None):
-    """Linear regression `y = x @ W + b` as a Keras model.
-
-    Example:
-        >>> model = kzoo.create_model("linear_regression", num_features=3)
-    """
-    return LinearRegression(num_features=num_features, dtype=dtype)
 
 
 def make_linear_data(*, num_examples=200, weight=0.1, bias=0.3, noise=0.01, num_features=1, seed=0):

@@ -3,10 +3,7 @@
 import keras
 
 from kzoo.errors import check_fraction, check_int
-from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 from kzoo.models.task import Task, apply, classifier_head
-from kzoo.registry import CompileDefaults, register_model
-from kzoo.text.selection import classifier_preprocessor
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -22,7 +19,7 @@ class LSTMClassifier(Task):
         >>> logits = model(np.array([[5, 8, 2, 0]]))
     """
 
-    compile_defaults = CompileDefaults(optimizer="adam", learning_rate=1e-3)
+    registered_as = "lstm_classifier"  # its compile() defaults are that catalogue entry's
 
     def __init__(
         self,
@@ -89,54 +86,3 @@ class LSTMClassifier(Task):
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
         }
-
-
-@register_model(
-    family="lstm",
-    rebuilds="Keras LSTM sentiment classifier: Embedding(10000, 50) -> LSTM(128) -> Dense(1, sigmoid)",
-    presets={
-        "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "lstm_units": 4, "num_layers": 2, "bidirectional": True},
-        # The example's sizes, with the padding mask it lacked.
-        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "lstm_units": 128, "num_layers": 1,
-                    "bidirectional": False, "dropout": 0.0},
-        "bidirectional": {
-            "vocabulary_size": 20_000,
-            "embedding_dim": 64,
-            "lstm_units": 64,
-            "bidirectional": True,
-            "dropout": 0.5,
-        },
-        # The default: bidirectional LSTM over all-MiniLM-L6-v2's WordPiece embeddings.
-        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "lstm_units": 64, "bidirectional": True, "dropout": 0.5},
-    },
-    default_preset="minilm",
-    input_kind="word_ids",
-    output_kind="class_logits",
-    compile_defaults=LSTMClassifier.compile_defaults,
-    preprocessor=classifier_preprocessor,
-)
-def lstm_classifier(
-    *,
-    vocabulary_size=20_000,
-    num_classes=2,
-    embedding_dim=64,
-    lstm_units=64,
-    num_layers=1,
-    bidirectional=True,
-    dropout=0.5,
-    pretrained_embeddings=None,
-    dtype=None,
-    preprocessor=None,
-):
-    """Masked LSTM text classifier, binary or multi-class, stacked or bidirectional.
-
-    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
-    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary).
-
-    Example:
-        >>> model = kzoo.create_model("lstm_classifier", num_classes=3, num_layers=2)
-    """
-    return build_with_pretrained_embeddings(
-        LSTMClassifier, locals(), dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
-    )

@@ -12,9 +12,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kzoo._backend import device_kind
 from kzoo.data.pipeline import classification_batches, language_model_batches, pad_to_bucket
 from kzoo.errors import invalid_value
-from kzoo.registry import CompileDefaults
+from kzoo.optimizers import LAZY_OPTIMIZERS
+from kzoo.registry import CompileDefaults, get_spec
 
 DEFAULT_BATCH_SIZE = 32  # Keras's own default for `fit` and `predict`
 
@@ -41,13 +43,15 @@ def make_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps=
             warmup_target=learning_rate,
             warmup_steps=warmup,
         )
+    config = {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}
     try:
-        result = keras.optimizers.get(
-            {"class_name": name, "config": {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}}
-        )
+        if name in LAZY_OPTIMIZERS:
+            result = LAZY_OPTIMIZERS[name](**config)
+        else:
+            result = keras.optimizers.get({"class_name": name, "config": config})
     except ValueError as error:
-        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name "
-                         f"(adam, adamw, sgd, rmsprop, ...), received {name!r}") from error
+        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name (adam, adamw, sgd, "
+                         f"rmsprop, ...) or one of kzoo's ({', '.join(LAZY_OPTIMIZERS)}), received {name!r}") from error
     if precision == "mixed_float16":
         result = keras.optimizers.LossScaleOptimizer(result)
     return result
@@ -111,7 +115,7 @@ class Task(keras.Model):
     convention). `task_kind` says how text becomes training examples.
     """
 
-    compile_defaults = CompileDefaults()
+    registered_as = None  # the catalogue entry whose compile defaults this model uses
     task_kind = "classification"  # or "language_modeling", "regression"
 
     def __init__(self, *args, preprocessor=None, **kwargs):
@@ -124,15 +128,25 @@ class Task(keras.Model):
         preprocessor = getattr(self, "preprocessor", None)
         return [layer for layer in super().layers if layer is not preprocessor]
 
+    @property
+    def compile_defaults(self):
+        """What `compile()` uses unless told otherwise: the model's catalogue entry's defaults."""
+        return get_spec(self.registered_as).compile_defaults if self.registered_as else CompileDefaults()
+
     # === Compile ===
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """Compiles with the model's registry defaults (optimizer, learning rate, warmup, loss, metrics).
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", jit_compile="auto", **kwargs):
+        """Compiles with the model's registry defaults (optimizer, learning rate, warmup, loss, metrics, XLA).
 
         With warmup in the defaults, the schedule is fixed at the first `fit`,
-        once the number of steps is known. Any argument can be overridden.
+        once the number of steps is known. `jit_compile="auto"` uses XLA where
+        it was measured faster for this model on this kind of device. Any
+        argument can be overridden.
         """
+        if jit_compile == "auto":
+            jit_compile = self.compile_defaults.jit_compile_on(device_kind())
         self._warmup_pending = optimizer == "auto" and bool(self.compile_defaults.warmup_fraction)
+        kwargs["jit_compile"] = jit_compile
         self._compile_kwargs = {"loss": loss, "metrics": metrics, **kwargs}
         super().compile(**compile_arguments(self.compile_defaults, optimizer=optimizer, loss=loss,
                                             metrics=metrics), **kwargs)

@@ -17,6 +17,7 @@ import time
 import keras
 import tensorflow as tf
 
+from kzoo._backend import device_kind
 from kzoo.data.pipeline import count_batches
 from kzoo.errors import check_choice, check_int, invalid_value
 from kzoo.generation import TextGenerator
@@ -54,7 +55,7 @@ class TrainOptions:
     optimizer: str | None = None
     max_length: int | None = None
     run_dir: str | None = None
-    jit_compile: bool = True
+    jit_compile: bool | None = None  # None: the model's measured choice for the device (see CompileDefaults)
     precision: str = "float32"
     steps_per_execution: int = 1
     tpu: str | None = None
@@ -220,7 +221,10 @@ def fit_and_report(spec, options, data, strategy):
         raise ValueError(f"Dataset {options.dataset!r} gives no training batch of size {options.batch_size} "
                          "(too little data?)")
     model, optimizer = build_model(spec, options, data, strategy, total_steps=steps_per_epoch * options.epochs)
-    trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=options.jit_compile,
+    jit_compile = options.jit_compile
+    if jit_compile is None:
+        jit_compile = spec.compile_defaults.jit_compile_on(device_kind(strategy))
+    trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=jit_compile,
                       steps_per_execution=options.steps_per_execution)
     checkpoint = EpochCheckpoint(model, optimizer, rd.path(run, rd.CHECKPOINTS), rd.path(run, rd.HISTORY))
     initial_epoch, restored_history = checkpoint.restore()
@@ -281,6 +285,8 @@ def fit_and_report(spec, options, data, strategy):
         "examples_unit": "tokens" if task == "language_modeling" else "examples",
         "wall_seconds": wall_seconds + sum(h.get("epoch_seconds", 0.0) for h in restored_history),
         "jit_compile": trainer.jit_compile,
+        "jit_compile_chosen_by": "the caller" if options.jit_compile is not None else
+                                 f"the model's default on {device_kind(strategy)}",
         "xla_fallback_reason": trainer.xla_fallback_reason,
         "precision": options.precision,
         "strategy": describe(strategy),

@@ -1,9 +1,10 @@
-"""Which preprocessor each kind of model gets: the registry entries point here."""
+"""Which preprocessor each kind of model gets: the registry entries point here.
+
+The preprocessors (Keras layers) are imported when one is made, keeping the
+catalogue free of TensorFlow.
+"""
 
 from kzoo.errors import check_choice, check_int
-from kzoo.text.char_preprocessor import CharPreprocessor
-from kzoo.text.word_preprocessor import WordPreprocessor
-from kzoo.text.wordpiece_preprocessor import RESERVED_TOKENS, WordPiecePreprocessor
 
 # A language model's tokenizer -> the default cap on its vocabulary: every
 # character of most texts, or the commonest words.
@@ -16,6 +17,8 @@ def classifier_preprocessor(hyperparameters, *, sequence_length):
     Example:
         >>> classifier_preprocessor({"vocabulary_size": 20_000}, sequence_length=256)
     """
+    from kzoo.text import WordPiecePreprocessor, WordPreprocessor
+
     checkpoint = hyperparameters.get("pretrained_embeddings")
     if checkpoint:
         return WordPiecePreprocessor.from_checkpoint(checkpoint, sequence_length=sequence_length)
@@ -25,6 +28,8 @@ def classifier_preprocessor(hyperparameters, *, sequence_length):
 
 def language_model_preprocessor(hyperparameters, *, sequence_length):
     """Characters (default) or words, per the model's `tokenizer` hyperparameter; to adapt."""
+    from kzoo.text import CharPreprocessor, WordPreprocessor
+
     tokenizer = hyperparameters.get("tokenizer", "char")
     check_choice("tokenizer", tokenizer, LANGUAGE_MODEL_VOCABULARY_SIZES)
     size = hyperparameters.get("vocabulary_size")
@@ -36,6 +41,9 @@ def language_model_preprocessor(hyperparameters, *, sequence_length):
 
 def bert_preprocessor(hyperparameters, *, sequence_length):
     """The checkpoint's WordPiece vocabulary, or (random BERT) one to adapt, giving BERT's input dict."""
+    from kzoo.text import WordPiecePreprocessor
+    from kzoo.text.wordpiece_preprocessor import RESERVED_TOKENS
+
     checkpoint = hyperparameters.get("checkpoint")
     if checkpoint:
         return WordPiecePreprocessor.from_checkpoint(checkpoint, sequence_length=sequence_length, bert_inputs=True)

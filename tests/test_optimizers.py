@@ -1,0 +1,74 @@
+"""LazyAdam / LazyAdamW: sparse embedding updates that match Adam where they must and touch nothing else."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kzoo  # noqa: F401  (sets the Keras backend)
+from kzoo.optimizers import LazyAdam, LazyAdamW
+
+
+def _embedding_gradient(rows, table):
+    """The gradient of `sum(table[rows] * weights)`: an IndexedSlices with repeated rows."""
+    weights = tf.constant(np.arange(1, 1 + 3 * len(rows), dtype=np.float32).reshape(len(rows), 3))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.gather(table, rows) * weights)
+    return tape.gradient(loss, table)
+
+
+def _step(optimizer, table, rows, jit_compile=False):
+    @tf.function(jit_compile=jit_compile)
+    def step():
+        gradient = _embedding_gradient(rows, table.value)
+        assert isinstance(gradient, tf.IndexedSlices)
+        optimizer.apply_gradients([(gradient, table)])
+
+    step()
+
+
+@pytest.mark.parametrize("lazy_class, dense_class", [(LazyAdam, keras.optimizers.Adam),
+                                                     (LazyAdamW, keras.optimizers.AdamW)])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_first_step_equals_the_dense_optimizer_and_later_steps_leave_untouched_rows_alone(
+        lazy_class, dense_class, jit_compile):
+    initial = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
+    lazy_table, dense_table = keras.Variable(initial), keras.Variable(initial)
+    lazy, dense = lazy_class(learning_rate=0.1), dense_class(learning_rate=0.1)
+    rows = tf.constant([1, 4, 1])  # row 1 twice: its gradients add up
+
+    _step(lazy, lazy_table, rows, jit_compile)
+    dense.apply_gradients([(tf.convert_to_tensor(_embedding_gradient(rows, dense_table.value)), dense_table)])
+    # AdamW decays every row densely; the lazy one decays the touched rows only.
+    touched = [1, 4]
+    np.testing.assert_allclose(lazy_table.numpy()[touched], dense_table.numpy()[touched], atol=1e-5)
+    untouched = [0, 2, 3, 5]
+    np.testing.assert_array_equal(lazy_table.numpy()[untouched], initial[untouched])
+
+    after_first = lazy_table.numpy()
+    _step(lazy, lazy_table, tf.constant([2]), jit_compile)  # rows 1 and 4 keep value and moments
+    np.testing.assert_array_equal(lazy_table.numpy()[touched], after_first[touched])
+    assert not np.allclose(lazy_table.numpy()[2], initial[2])
+    m = lazy._momentums[0].numpy()
+    np.testing.assert_array_equal(m[[0, 3, 5]], 0.0)
+
+
+def test_dense_gradients_get_the_ordinary_update():
+    initial = np.ones((2, 2), np.float32)
+    lazy_variable, dense_variable = keras.Variable(initial), keras.Variable(initial)
+    gradient = tf.constant([[0.5, -1.0], [2.0, 0.0]])
+    LazyAdamW(learning_rate=0.1).apply_gradients([(gradient, lazy_variable)])
+    keras.optimizers.AdamW(learning_rate=0.1).apply_gradients([(gradient, dense_variable)])
+    np.testing.assert_allclose(lazy_variable.numpy(), dense_variable.numpy(), rtol=1e-6)
+
+
+def test_lazy_optimizers_are_chosen_by_name_and_round_trip_their_config():
+    from kzoo.models.task import make_optimizer
+    from kzoo.registry import CompileDefaults
+
+    optimizer = make_optimizer(CompileDefaults(optimizer="lazy_adamw", learning_rate=3e-4))
+    assert isinstance(optimizer, LazyAdamW)
+    restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    assert isinstance(restored, LazyAdamW) and restored.get_config() == optimizer.get_config()
+    with pytest.raises(ValueError, match="amsgrad"):
+        LazyAdam(amsgrad=True)
