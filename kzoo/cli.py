@@ -106,6 +106,10 @@ def build_parser():
     bench = commands.add_parser("bench", help="run the benchmark suite (writes CSV/JSON/RESULTS.md/PNG)")
     bench.add_argument("pattern", nargs="?", default="*", help="models to benchmark, e.g. 'lstm*'")
     bench.add_argument("--quick", action="store_true", help="tiny presets and demo data: a few minutes")
+    bench.add_argument("--device", choices=["cpu", "gpu"],
+                       help="instead of the suite: examples/s, FLOP/s and fraction of the chip's bf16 peak per "
+                            "model, XLA on/off, float32/mixed_bfloat16, batch 32 and the largest that fits")
+    bench.add_argument("--max-batch", type=int, help="with --device: the largest batch tried (default 8192)")
     bench.add_argument("--output", default="benchmarks", help="where RESULTS.md, results.json, speed.csv and speed.png go")
     bench.add_argument("--data-dir", help="folder holding sst2/ and tinyshakespeare/ (default ../shared/data)")
     bench.add_argument("--quality-from", help="take the quality rows from this earlier results.json instead of re-running them")
@@ -198,6 +202,13 @@ def run(args):
     elif args.command == "bench":
         from kzoo.bench import rerun_quality, run_suite
 
+        if args.device:
+            from kzoo.bench.device import run_device_bench
+
+            run_device_bench(args.pattern, device=args.device, quick=args.quick, max_batch=args.max_batch,
+                             output_dir=args.output)
+            print(f"Results written to {args.output}/device_{args.device}.md")
+            return 0
         if args.quality_only:
             rerun_quality(args.pattern, output_dir=args.output, data_dir=args.data_dir)
         else:

@@ -63,3 +63,19 @@ def test_quality_only_reruns_the_matching_rows_and_keeps_the_others(tmp_path, ca
 
     assert main(["bench", "--quality-only", "--output", str(output), "--data-dir", str(tmp_path / "nowhere")]) == 2
     assert "No SST-2 data under" in capsys.readouterr().err
+
+
+def test_device_bench_runs_on_cpu_in_quick_mode(tmp_path, capsys):
+    """`kzoo bench --device gpu` is for GPUs; on CPU in quick mode the same code runs end to end."""
+    from kzoo.bench.device import peak_tflops
+
+    output = tmp_path / "out"
+    assert main(["bench", "bag*", "--device", "cpu", "--quick", "--max-batch", "64", "--output", str(output)]) == 0
+    rows = json.loads((output / "device_cpu.json").read_text())["rows"]
+    assert {(r["precision"], r["xla"], r["batch"]) for r in rows} == {
+        (p, x, b) for p in ("float32", "mixed_bfloat16") for x in (True, False) for b in ("32", "largest")}
+    assert all(r["items_per_second"] > 0 and r["model_tflops"] > 0 and r["fraction_of_peak"] is None for r in rows)
+    assert "| bag_of_embeddings_classifier |" in (output / "device_cpu.md").read_text()
+    assert peak_tflops("NVIDIA H100 80GB HBM3") == 989 and peak_tflops("Tesla T4") == 65
+    assert main(["bench", "--device", "gpu", "--output", str(output)]) == 2  # no GPU here: a clear error
+    assert "sees no GPU" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kzoo._backend import device_kind
 from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
 from kzoo.data.pipeline import count_batches
 from kzoo.registry import create_model, get_spec
@@ -40,13 +41,15 @@ def _items(batches):
     return total
 
 
-def make_trainer(name, hyperparameters, *, jit_compile, precision="float32", total_steps=1000, preprocessor=None):
+def make_trainer(name, hyperparameters, *, jit_compile, precision="float32", total_steps=1000, preprocessor=None,
+                 optimizer=None):
     spec = get_spec(name)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
         model = create_model(name, preprocessor=preprocessor, **hyperparameters)
-        optimizer = make_optimizer(spec.compile_defaults, total_steps=total_steps, precision=precision)
+        optimizer = make_optimizer(spec.compile_defaults, optimizer=optimizer, total_steps=total_steps,
+                                   precision=precision)
         task = task_of(spec) if spec.output_kind != "regression" else "regression"
         return Trainer(model, optimizer=optimizer, task=task, jit_compile=jit_compile)
     finally:
@@ -89,7 +92,12 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
     row["pipeline"] = pipeline_speed
     row["xla_speedup"] = row["train_xla"] / row["train_no_xla"]
     row["bf16_over_f32"] = row["train_bf16_xla"] / row["train_xla"]
-    row["pipeline_over_train"] = pipeline_speed / row["train_xla"]
+    _add_defaults(row, spec)
+    row["pipeline_over_train"] = pipeline_speed / row["train_default"]
+    if spec.input_kind == "word_ids" and spec.compile_defaults.optimizer == "adam":
+        # The sparse alternative for the embedding table (kzoo.optimizers.LazyAdam), same compile mode.
+        lazy = make_trainer(name, hyperparameters, jit_compile=row["default_xla"], optimizer="lazy_adam")
+        row["train_lazy_adam"] = train_speed(lazy, batches, repeats=repeats)
     length = int(round(mean_length))
     flops = forward_flops(xla.model, length)
     if task == "language_modeling":
@@ -128,8 +136,16 @@ def measure_linear_regression(*, steps=20, repeats=3, batch_size=32):
     row["pipeline"] = None
     row["xla_speedup"] = row["train_xla"] / row["train_no_xla"]
     row["bf16_over_f32"] = row["train_bf16_xla"] / row["train_xla"]
+    _add_defaults(row, get_spec("linear_regression"))
     row["pipeline_over_train"] = None
     row["forward_flops_per_item"] = float(forward_flops(xla.model, 1))
     row["train_gflops_per_second"] = TRAINING_MULTIPLIER * row["forward_flops_per_item"] * row["train_xla"] / 1e9
     row["parameters"] = xla.model.count_params()
     return row
+
+
+def _add_defaults(row, spec):
+    """The compile mode the model's defaults pick on this device, its speed, and its ratio to the other mode."""
+    row["default_xla"] = spec.compile_defaults.jit_compile_on(device_kind())
+    row["train_default"] = row["train_xla"] if row["default_xla"] else row["train_no_xla"]
+    row["default_over_other"] = row["xla_speedup"] if row["default_xla"] else 1 / row["xla_speedup"]
