@@ -32,6 +32,7 @@ _LAZY = {
     "load_model": ("kzoo.models", "load_model"),
     "load_run": ("kzoo.training", "load_run"),
     "models": ("kzoo.models", None),
+    "optimizers": ("kzoo.optimizers", None),
     "predict": ("kzoo.training", "predict"),
     "train": ("kzoo.training", "train"),
 }
