@@ -49,12 +49,9 @@ def peak_tflops(chip):
 
 
 def _batches(name, hyperparameters, *, batch_size, length, steps):
-    spec = get_spec(name)
     vocabulary = min(hyperparameters.get("vocabulary_size") or 256, 1000)
     x, y = random_batch(name, {**hyperparameters, "vocabulary_size": vocabulary}, batch_size=batch_size,
                         length=length, seed=0)
-    if spec.input_kind == "wordpiece_ids":
-        x = {**x, "padding_mask": x["padding_mask"].astype(bool)}
     return tf.data.Dataset.from_tensors((x, y)).repeat(steps).cache()
 
 

@@ -57,13 +57,6 @@ class WordPiecePreprocessor(TextPreprocessor):
     def is_adapted(self):
         return self._vocabulary is not None
 
-    @property
-    def cls_token_id(self):
-        return self._vocabulary.index("[CLS]")
-
-    @property
-    def sep_token_id(self):
-        return self._vocabulary.index("[SEP]")
 
     def adapt(self, texts):
         """Learns a WordPiece vocabulary of at most `max_tokens` pieces (for a model trained from scratch)."""
@@ -83,6 +76,8 @@ class WordPiecePreprocessor(TextPreprocessor):
             raise ValueError(f"A WordPiece vocabulary needs the tokens {missing}; received {len(vocabulary)} tokens "
                              f"starting {vocabulary[:5]}")
         self._vocabulary = vocabulary
+        # Looked up once: `tokenize` runs on every predict call.
+        self.cls_token_id, self.sep_token_id = vocabulary.index("[CLS]"), vocabulary.index("[SEP]")
         self.tables.normalizer = tf_text.FastBertNormalizer(lower_case_nfd_strip_accents=self.lowercase)
         self.tables.wordpiece = tf_text.FastWordpieceTokenizer(
             vocabulary, suffix_indicator="##", unknown_token="[UNK]", no_pretokenization=False,
