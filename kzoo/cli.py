@@ -62,9 +62,20 @@ def build_parser():
     train.add_argument("--xla", action=argparse.BooleanOptionalAction,
                        help="compile the step with XLA or not (default: the faster one for the model on this device, "
                             "as measured; see `kzoo info MODEL`)")
-    train.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16", "mixed_float16"])
+    train.add_argument("--precision", choices=["float32", "mixed_bfloat16", "mixed_float16"],
+                       help="default: mixed_bfloat16 on a TPU, float32 elsewhere")
+    train.add_argument("--static-shapes", action="store_true", dest="fixed_length",
+                       help="pad every batch to --max-length and drop the last partial one, and check that the "
+                            "step is TPU-ready (static shapes, no string op) before training; always on with a TPU")
     train.add_argument("--steps-per-execution", type=int, default=1)
-    train.add_argument("--tpu", help="TPU address ('local' in a Colab TPU runtime)")
+    train.add_argument("--strategy", default="auto",
+                       help="tf.distribute strategy: auto (default: from --tpu, TF_CONFIG and the GPUs), default, "
+                            "mirrored (the local GPUs), multi_worker (the cluster in TF_CONFIG, one process per "
+                            "worker) or tpu")
+    train.add_argument("--tpu", help="TPU address ('local' on a TPU VM or Colab TPU runtime, the default)")
+    train.add_argument("--worker-timeout", type=float, metavar="SECONDS",
+                       help="multi_worker: fail when the other workers cannot be reached for this long "
+                            "(default: 5 minutes)")
     train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without better val_loss")
     train.add_argument("--profile", metavar="FIRST,LAST", help="profile these training steps into TensorBoard")
     train.add_argument("--seed", type=int, default=0)
@@ -175,7 +186,7 @@ def run(args):
             overrides=overrides, epochs=args.epochs, batch_size=args.batch_size,
             learning_rate=args.learning_rate, optimizer=args.optimizer, max_length=args.max_length, run_dir=run_dir,
             jit_compile=args.xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
-            tpu=args.tpu, early_stopping_patience=args.early_stopping, profile_batches=profile,
+            strategy=args.strategy_object, fixed_length=args.fixed_length, early_stopping_patience=args.early_stopping, profile_batches=profile,
             data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
             data_dir=args.data_dir, seed=args.seed, time_budget_seconds=args.time_budget,
             overwrite=args.overwrite, verbose=1,
@@ -238,7 +249,14 @@ def main(argv=None):
             with quiet_native_logs():
                 import tensorflow as tf
 
-                tf.config.list_logical_devices()  # initializes the devices (and their log lines) here
+                if args.command == "train":
+                    # The strategy first: a multi-worker one must configure collectives before any other op.
+                    from kzoo.training.distribution import make_strategy
+
+                    timeout = {"worker_timeout": args.worker_timeout} if args.worker_timeout else {}
+                    args.strategy_object = make_strategy(args.strategy, tpu=args.tpu, **timeout)
+                else:
+                    tf.config.list_logical_devices()  # initializes the devices (and their log lines) here
         return run(args)
     except (ValueError, TypeError, FileNotFoundError, FileExistsError, ModuleNotFoundError, RuntimeError) as error:
         print(f"kzoo: error: {error}", file=sys.stderr)

@@ -21,6 +21,10 @@ class EpochCheckpoint(keras.callbacks.Callback):
     draw the same dropout masks as an uninterrupted run. The per-epoch logs go
     to `history.json` beside it.
 
+    In a multi-worker run every worker restores from the chief's checkpoints
+    (`restore_from`: its checkpoint folder and history file) and saves into its
+    own `directory`, as tf.distribute expects.
+
     A damaged newest checkpoint (a truncated or corrupt file) is reported and
     the newest intact one is used instead; temporary folders that a kill during
     saving left behind are removed.
@@ -30,14 +34,17 @@ class EpochCheckpoint(keras.callbacks.Callback):
         >>> initial_epoch, history = checkpoint.restore()
     """
 
-    def __init__(self, model, optimizer, directory, history_path, *, max_to_keep=2):
+    def __init__(self, model, optimizer, directory, history_path, *, max_to_keep=2, restore_from=None):
         super().__init__()
         self.directory = directory
+        self.restore_directory, self.restore_history_path = restore_from or (directory, history_path)
         self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self._checkpoint = tf.train.Checkpoint(
             model_variables=list(model.variables), optimizer=optimizer, epoch=self._epoch
         )
         self._manager = tf.train.CheckpointManager(self._checkpoint, directory, max_to_keep=max_to_keep)
+        self._restore_manager = (self._manager if self.restore_directory == directory else
+                                 tf.train.CheckpointManager(self._checkpoint, self.restore_directory, max_to_keep=None))
         self.history_path = history_path
         self.history = []
         self.notes = []  # what restore had to work around, for the user
@@ -49,7 +56,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
     def restore(self):
         """`(initial_epoch, history)` from the newest intact checkpoint; `(0, [])` when there is none."""
         self._remove_stale_temporaries()
-        candidates = list(reversed(self._manager.checkpoints))
+        candidates = list(reversed(self._restore_manager.checkpoints))
         failures = []
         for prefix in candidates:
             try:
@@ -70,15 +77,15 @@ class EpochCheckpoint(keras.callbacks.Callback):
         if failures:
             details = "; ".join(f"{os.path.basename(p)}: {_first_line(e)}" for p, e in failures)
             raise ValueError(
-                f"No checkpoint in {self.directory!r} can be restored into this model ({details}). They are "
+                f"No checkpoint in {self.restore_directory!r} can be restored into this model ({details}). They are "
                 "damaged, or belong to a different model or sizes: use a new --run-dir or --overwrite."
             )
         return 0, []
 
     def _read_history(self):
-        if not os.path.exists(self.history_path):
+        if not os.path.exists(self.restore_history_path):
             return []
-        with open(self.history_path) as handle:
+        with open(self.restore_history_path) as handle:
             return json.load(handle)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -107,44 +107,62 @@ class Trainer:
 
         return run
 
-    def _run_epoch(self, function_name, iterator, on_steps=None, before_steps=None, deadline=None):
-        """Runs `function_name` until the data ends (or `deadline`); returns the summed totals.
+    def _run_epoch(self, function_name, make_iterator, on_steps=None, before_steps=None, deadline=None):
+        """Runs `function_name` over `make_iterator()` until the data ends (or `deadline`); returns the summed totals.
 
         `before_steps(step)` and `on_steps(step, logs)` are called around each call.
         """
         self._totals.assign(tf.zeros([4]))
         reported, finished = np.zeros(4), False
+        iterator = make_iterator()
         while not finished and (deadline is None or time.perf_counter() < deadline):
             if before_steps is not None:
                 before_steps(int(reported[3]))
             try:
-                self._call(function_name, iterator)
+                getattr(self, function_name)(iterator)
             except tf.errors.OutOfRangeError:
                 finished = True
+            except _XLA_ERRORS as error:
+                if not self.jit_compile or reported[3] > 0:  # not a compilation failure
+                    raise
+                self._fall_back_from_xla(error)
+                iterator = make_iterator()  # the failed call took a batch: start the pass again
+                continue
             current = self._totals.numpy()
             if on_steps is not None and current[3] > reported[3]:
                 on_steps(int(current[3]), self._metrics(current - reported))
             reported = current
         return reported
 
-    def _call(self, function_name, iterator):
-        try:
-            return getattr(self, function_name)(iterator)
-        except _XLA_ERRORS as error:
-            if not self.jit_compile:
-                raise
-            self.jit_compile = False
-            self.xla_fallback_reason = str(error).strip().splitlines()[0][:300]
-            logger.warning("XLA could not compile the step; running without jit_compile: %s", self.xla_fallback_reason)
-            self._make_functions()
-            return getattr(self, function_name)(iterator)
+    def _fall_back_from_xla(self, error):
+        self.jit_compile = False
+        lines = [line for line in str(error).strip().splitlines() if "unsupported operations" in line]
+        self.xla_fallback_reason = (lines or str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        logger.warning("XLA could not compile the step; running without jit_compile: %s", self.xla_fallback_reason)
+        self._make_functions()
+
+    def traced_steps(self, element_spec):
+        """`{"train": graph, "eval": graph}`: the steps as the strategy runs them, traced for `element_spec`, not run."""
+        graphs = {}
+        for name, step in (("train", self._train_step), ("eval", self._eval_step)):
+            if name == "train" and self.optimizer is None:
+                continue
+            replicated = tf.function(lambda inputs, labels, step=step: self.strategy.run(step, args=(inputs, labels)))
+            graphs[name] = replicated.get_concrete_function(*element_spec).graph
+        return graphs
 
     # === Loops ===
 
+    def _distribute(self, batches):
+        # Every worker builds the same global batches (kzoo's pipelines tokenize in
+        # memory, not per file) and feeds its replicas their share of each one.
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return self.strategy.experimental_distribute_dataset(batches.with_options(options))
+
     def evaluate(self, batches):
         """`{"loss": ..., "accuracy": ...}` (and perplexity for a language model)."""
-        iterator = iter(self.strategy.experimental_distribute_dataset(batches))
-        return self._metrics(self._run_epoch("_eval_function", iterator))
+        return self._metrics(self._run_epoch("_eval_function", lambda: iter(self._distribute(batches))))
 
     def _metrics(self, totals):
         loss_sum, correct, count, _ = totals
@@ -173,7 +191,7 @@ class Trainer:
         callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose})
         self.model.stop_training = False
         # `batches` may be a function of the epoch (see `kzoo.training.inputs.Batches`).
-        distributed = None if callable(batches) else self.strategy.experimental_distribute_dataset(batches)
+        distributed = None if callable(batches) else self._distribute(batches)
         history = []
         deadline = time.perf_counter() + time_budget_seconds if time_budget_seconds else None
         callback_list.on_train_begin()
@@ -181,9 +199,9 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             progress = keras.utils.Progbar(steps_per_epoch, verbose=verbose, unit_name="step") if verbose else None
             if callable(batches):
-                iterator = iter(self.strategy.experimental_distribute_dataset(batches(epoch)))
+                make_iterator = lambda epoch=epoch: iter(self._distribute(batches(epoch)))  # noqa: E731
             else:
-                iterator = iter(distributed)
+                make_iterator = lambda: iter(distributed)  # noqa: E731
             started = time.perf_counter()
 
             def on_steps(step, batch_logs):
@@ -192,7 +210,7 @@ class Trainer:
                     progress.update(step, list(batch_logs.items()))
 
             totals = self._run_epoch(
-                "_train_function", iterator, on_steps, callback_list.on_train_batch_begin, deadline
+                "_train_function", make_iterator, on_steps, callback_list.on_train_batch_begin, deadline
             )
             partial = deadline is not None and time.perf_counter() >= deadline
             seconds = time.perf_counter() - started

@@ -26,9 +26,18 @@ from kzoo.registry import create_model, get_spec
 from kzoo.training import run_dir as rd
 from kzoo.training.checkpoints import EpochCheckpoint
 from kzoo.training.faults import injection_callbacks
-from kzoo.training.distribution import describe, select_strategy
+from kzoo.training.distribution import (
+    DEFAULT_WORKER_TIMEOUT_SECONDS,
+    STRATEGIES,
+    WorkerRole,
+    agree_across_workers,
+    describe,
+    lost_worker_error,
+    make_strategy,
+)
 from kzoo.training.inputs import Batches, data_hyperparameters, load_splits, make_batches, new_preprocessor, task_of
 from kzoo.training.loop import Trainer
+from kzoo.training.static_shapes import check_tpu_ready
 from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger
 
 logger = logging.getLogger("kzoo")
@@ -56,11 +65,12 @@ class TrainOptions:
     max_length: int | None = None
     run_dir: str | None = None
     jit_compile: bool | None = None  # None: the model's measured choice for the device (see CompileDefaults)
-    precision: str = "float32"
+    precision: str | None = None  # None: mixed_bfloat16 on a TPU, float32 elsewhere
     steps_per_execution: int = 1
+    strategy: object = "auto"  # a name in STRATEGIES or a tf.distribute.Strategy
     tpu: str | None = None
-    strategy: object = None
-    fixed_length: bool = False
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT_SECONDS
+    fixed_length: bool = False  # one static batch shape (TPU-ready), checked before training; always on a TPU
     early_stopping_patience: int | None = None
     tensorboard_update_freq: int = 50
     profile_batches: tuple | None = None
@@ -80,9 +90,12 @@ class TrainOptions:
         """Checks every option (a clear error naming the option and value) and fills in the model's defaults."""
         spec = get_spec(self.model)
         defaults = spec.compile_defaults
-        check_choice("precision", self.precision, PRECISIONS)
+        if self.precision is not None:
+            check_choice("precision", self.precision, PRECISIONS)
         check_int("steps_per_execution", self.steps_per_execution, minimum=1)
         check_int("seed", self.seed, minimum=0)
+        if isinstance(self.strategy, str) or self.strategy is None:
+            self.strategy = check_choice("strategy", self.strategy or "auto", STRATEGIES)
         self.epochs = check_int("epochs", defaults.epochs if self.epochs is None else self.epochs, minimum=1)
         self.batch_size = check_int(
             "batch_size", defaults.batch_size if self.batch_size is None else self.batch_size, minimum=1)
@@ -122,8 +135,12 @@ class PreparedData:
     resumed: bool
 
 
-def prepare_data(spec, options):
-    """Loads the splits and the preprocessor: new and adapted on the training split, or the run's own."""
+def prepare_data(spec, options, *, write_dir=None):
+    """Loads the splits and the preprocessor: new and adapted on the training split, or the run's own.
+
+    A new run's config and preprocessor go to `write_dir` (the run directory
+    unless this process is a non-chief worker, see `WorkerRole`).
+    """
     task = task_of(spec)
     data_options = {"format": options.data_format, "text_column": options.text_column,
                     "label_column": options.label_column, "data_dir": options.data_dir}
@@ -145,7 +162,7 @@ def prepare_data(spec, options):
     preprocessor = new_preprocessor(spec, hyperparameters, task, train, max_length=options.max_length)
     hyperparameters.update(
         data_hyperparameters(spec, hyperparameters, options.overrides, preprocessor, info.label_names))
-    rd.start_run(run, {
+    rd.start_run(write_dir or run, {
         "model": spec.name,
         "preset": options.preset or spec.default_preset,
         "hyperparameters": hyperparameters,
@@ -190,29 +207,47 @@ def train(model, *, dataset="demo", **options):
     """
     options = TrainOptions(model=model, dataset=dataset, **options)
     spec = options.resolve()
-    if options.overwrite and os.path.isdir(options.run_dir):
+    # First: MultiWorkerMirroredStrategy must configure collectives before any other TensorFlow op runs.
+    strategy = options.strategy
+    if isinstance(strategy, str):
+        strategy = make_strategy(strategy, tpu=options.tpu, worker_timeout=options.worker_timeout)
+    if isinstance(strategy, tf.distribute.TPUStrategy):
+        options.fixed_length = True  # XLA on a TPU compiles one program per shape
+    options.precision = options.precision or ("mixed_bfloat16" if device_kind(strategy) == "tpu" else "float32")
+    role = WorkerRole.of(strategy)
+    write_dir = role.write_dir(options.run_dir)
+    if options.overwrite and role.is_chief and os.path.isdir(options.run_dir):
         shutil.rmtree(options.run_dir)
-    fresh = not rd.is_run(options.run_dir)
+    if not role.is_chief:
+        shutil.rmtree(write_dir, ignore_errors=True)  # what a killed attempt of this worker left
+    agree_across_workers(strategy, 0, "the start of the run")  # a barrier: the chief's --overwrite is done
+    fresh = not rd.is_run(write_dir)
     keras.utils.set_random_seed(options.seed)  # weight initialisation and dropout
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(options.precision)
     try:
-        strategy = options.strategy or select_strategy(tpu=options.tpu)
-        if isinstance(strategy, tf.distribute.TPUStrategy):
-            options.fixed_length = True  # TPUs need static shapes
-        data = prepare_data(spec, options)
-        return fit_and_report(spec, options, data, strategy)
-    except BaseException:
+        data = prepare_data(spec, options, write_dir=write_dir)
+        return fit_and_report(spec, options, data, strategy, write_dir=write_dir)
+    except BaseException as error:
         if fresh:
-            rd.discard_unstarted_run(options.run_dir)  # nothing left behind that blocks the next run
+            rd.discard_unstarted_run(write_dir)  # nothing left behind that blocks the next run
+        if isinstance(error, tf.errors.UnavailableError) and role.num_workers > 1:
+            raise lost_worker_error(error, options.run_dir) from error  # a peer died: say how to resume
         raise
     finally:
         keras.config.set_dtype_policy(previous_policy)
+        if not role.is_chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
 
 
-def fit_and_report(spec, options, data, strategy):
-    """Trains (resuming where a checkpoint exists), keeps the best epoch, writes `model.keras` and `metrics.json`."""
+def fit_and_report(spec, options, data, strategy, *, write_dir=None):
+    """Trains (resuming where a checkpoint exists), keeps the best epoch, writes `model.keras` and `metrics.json`.
+
+    Everything is written to `write_dir` (default: the run directory); checkpoints
+    are restored from the run directory.
+    """
     run, task = options.run_dir, data.task
+    out = write_dir or run
     batching = {"batch_size": options.batch_size, "fixed_length": options.fixed_length}
     train_batches = Batches(task, data.train, data.preprocessor, shuffle=True, seed=options.seed, **batching)
     valid_batches = make_batches(task, data.validation, data.preprocessor, **batching)
@@ -221,13 +256,20 @@ def fit_and_report(spec, options, data, strategy):
         raise ValueError(f"Dataset {options.dataset!r} gives no training batch of size {options.batch_size} "
                          "(too little data?)")
     model, optimizer = build_model(spec, options, data, strategy, total_steps=steps_per_epoch * options.epochs)
-    jit_compile = options.jit_compile
+    jit_compile, chosen_by = options.jit_compile, "the caller"
     if jit_compile is None:
-        jit_compile = spec.compile_defaults.jit_compile_on(device_kind(strategy))
+        kind = device_kind(strategy)
+        jit_compile, chosen_by = spec.compile_defaults.jit_compile_on(kind), f"the model's default on {kind}"
+        if jit_compile and kind == "cpu" and strategy.num_replicas_in_sync > 1:
+            jit_compile, chosen_by = False, "several replicas on cpu (XLA has no CPU kernels for all-reduce)"
     trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=jit_compile,
                       steps_per_execution=options.steps_per_execution)
-    checkpoint = EpochCheckpoint(model, optimizer, rd.path(run, rd.CHECKPOINTS), rd.path(run, rd.HISTORY))
+    if options.fixed_length:  # fail now, not after the first epoch on a TPU
+        check_tpu_ready(trainer, {"train": train_batches.for_epoch(0), "validation": valid_batches})
+    checkpoint = EpochCheckpoint(model, optimizer, rd.path(out, rd.CHECKPOINTS), rd.path(out, rd.HISTORY),
+                                 restore_from=(rd.path(run, rd.CHECKPOINTS), rd.path(run, rd.HISTORY)))
     initial_epoch, restored_history = checkpoint.restore()
+    agree_across_workers(strategy, initial_epoch, "the epoch to resume after")
     selection = ModelSelection.for_task(task)
     if initial_epoch >= options.epochs and os.path.exists(rd.path(run, rd.METRICS)):
         if options.verbose:
@@ -238,7 +280,7 @@ def fit_and_report(spec, options, data, strategy):
         *injection_callbacks(),  # tests of exact resume only: see kzoo.training.faults
         checkpoint,
         TensorBoardLogger(
-            rd.path(run, rd.LOGS),
+            rd.path(out, rd.LOGS),
             hparams={"model": spec.name, "dataset": options.dataset, "batch_size": options.batch_size,
                      "precision": options.precision, "epochs": options.epochs},
             update_freq=options.tensorboard_update_freq,
@@ -246,14 +288,14 @@ def fit_and_report(spec, options, data, strategy):
         ),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.ModelCheckpoint(
-            rd.path(run, rd.BEST_MODEL), monitor=selection.monitor, mode=selection.mode,
+            rd.path(out, rd.BEST_MODEL), monitor=selection.monitor, mode=selection.mode,
             save_best_only=True, initial_value_threshold=selection.best_value(restored_history),
         ),
     ]
     if task == "language_modeling":
         prompt = options.sample_prompt or _sample_prompt(data.train, data.preprocessor)
         callbacks.append(SampleTextLogger(
-            TextGenerator(model, data.preprocessor), prompt, rd.path(run, rd.LOGS), seed=options.seed))
+            TextGenerator(model, data.preprocessor), prompt, rd.path(out, rd.LOGS), seed=options.seed))
     if options.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=selection.monitor, mode=selection.mode, patience=options.early_stopping_patience))
@@ -267,10 +309,11 @@ def fit_and_report(spec, options, data, strategy):
         verbose=options.verbose,
     )
     wall_seconds = time.perf_counter() - started
+    role = WorkerRole.of(strategy)
     history = checkpoint.history
     best_epoch = (_restore_best_epoch(model, history, run, selection) if options.restore_best
                   else len(history))
-    model.save(rd.path(run, rd.MODEL))
+    model.save(rd.path(out, rd.MODEL))
 
     chosen = history[best_epoch - 1]
     metrics = {
@@ -285,17 +328,20 @@ def fit_and_report(spec, options, data, strategy):
         "examples_unit": "tokens" if task == "language_modeling" else "examples",
         "wall_seconds": wall_seconds + sum(h.get("epoch_seconds", 0.0) for h in restored_history),
         "jit_compile": trainer.jit_compile,
-        "jit_compile_chosen_by": "the caller" if options.jit_compile is not None else
-                                 f"the model's default on {device_kind(strategy)}",
+        "jit_compile_chosen_by": chosen_by,
         "xla_fallback_reason": trainer.xla_fallback_reason,
         "precision": options.precision,
+        "static_shapes": options.fixed_length,
         "strategy": describe(strategy),
+        "num_workers": role.num_workers,
+        "num_replicas": strategy.num_replicas_in_sync,
+        "global_batch_size": options.batch_size,
         "num_parameters": model.count_params(),
         "resumed_from_epoch": initial_epoch,
     }
     if data.test is not None:
         metrics["test"] = trainer.evaluate(make_batches(task, data.test, data.preprocessor, **batching))
-    rd.write_json(run, rd.METRICS, metrics)
+    rd.write_json(out, rd.METRICS, metrics)
     return metrics
 
 
