@@ -191,6 +191,9 @@ def run(args):
             data_dir=args.data_dir, seed=args.seed, time_budget_seconds=args.time_budget,
             overwrite=args.overwrite, verbose=1,
         )
+        if not metrics.get("is_chief", True):
+            print(f"\nThis worker is done; the chief (worker 0) wrote the run to {run_dir}")
+            return 0
         print(f"\nRun written to {run_dir}\n{_summary_table(metrics)}")
         print(f"\nOpen TensorBoard with:  tensorboard --logdir {run_dir}/logs")
     elif args.command == "evaluate":

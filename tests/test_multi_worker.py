@@ -72,11 +72,15 @@ def data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def two_worker_run(data, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("two_workers") / "run"
-    for returncode, _, stderr, _ in _run_cluster(data, run_dir):
+    results = _run_cluster(data, run_dir)
+    for returncode, _, stderr, _ in results:
         assert returncode == 0, stderr[-3000:]
+    assert "Run written to" in results[0][1] and "the chief (worker 0) wrote the run" in results[1][1]
     return run_dir
 
 
+# One group: both tests use the module's two-worker run, made once on one test worker (`--dist loadgroup`).
+@pytest.mark.xdist_group("two_workers")
 def test_two_workers_train_as_one_process_with_the_same_global_batch(two_worker_run, data, tmp_path):
     metrics = json.loads((two_worker_run / "metrics.json").read_text())
     assert metrics["num_workers"] == 2 and metrics["num_replicas"] == 2 and metrics["global_batch_size"] == 16
@@ -93,6 +97,7 @@ def test_two_workers_train_as_one_process_with_the_same_global_batch(two_worker_
         np.testing.assert_allclose(two_workers, one_process, atol=WEIGHT_TOLERANCE)
 
 
+@pytest.mark.xdist_group("two_workers")
 def test_a_worker_killed_mid_epoch_stops_the_cluster_and_the_same_commands_resume_it(two_worker_run, data,
                                                                                      tmp_path):
     run_dir = tmp_path / "run"

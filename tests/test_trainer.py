@@ -65,10 +65,15 @@ def test_mirrored_strategy_over_two_logical_cpus_without_xla():
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import sys
 import kzoo
+from kzoo.data import demo
+texts, labels = demo.demo_classification("train")
+data = sys.argv[1] + ".txt"  # a slice of the demo data keeps the run to seconds
+open(data, "w").write("".join(f"{label} {text}\\n" for text, label in zip(texts[:640], labels[:640])))
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-metrics = kzoo.train("lstm_classifier", preset="tiny", epochs=1, batch_size=64, max_length=16,
-                     run_dir=__import__("sys").argv[1], strategy=strategy, jit_compile=False, verbose=0)
+metrics = kzoo.train("lstm_classifier", dataset=data, preset="tiny", epochs=1, batch_size=64, max_length=16,
+                     run_dir=sys.argv[1], strategy=strategy, jit_compile=False, verbose=0)
 assert strategy.num_replicas_in_sync == 2
 assert "2 replica" in metrics["strategy"], metrics["strategy"]
 print("OK", metrics["validation"]["accuracy"])

@@ -334,6 +334,7 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
         "static_shapes": options.fixed_length,
         "strategy": describe(strategy),
         "num_workers": role.num_workers,
+        "is_chief": role.is_chief,
         "num_replicas": strategy.num_replicas_in_sync,
         "global_batch_size": options.batch_size,
         "num_parameters": model.count_params(),
