@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,17 +29,9 @@ import time
 
 from _common import RESULTS_DIR, data_path
 
+from kzoo.testing import free_ports
+
 MODELS = ("bag_of_embeddings_classifier", "transformer_classifier")
-
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for handle in sockets:
-        handle.bind(("127.0.0.1", 0))
-    ports = [handle.getsockname()[1] for handle in sockets]
-    for handle in sockets:
-        handle.close()
-    return ports
 
 
 class Worker:

@@ -1,4 +1,6 @@
-"""Random inputs and targets shaped for any registered model (tests, benchmarks)."""
+"""Helpers for tests and benchmarks: random inputs shaped for any registered model, free loopback ports."""
+
+import socket
 
 import numpy as np
 
@@ -38,3 +40,18 @@ def random_batch(name, hyperparameters, *, batch_size=2, length=5, seed=0):
         }
         return inputs, labels
     return ids, labels
+
+
+def free_ports(count):
+    """`count` distinct TCP ports free on 127.0.0.1 now (for a multi-worker cluster on loopback).
+
+    Example:
+        >>> cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    """
+    sockets = [socket.socket() for _ in range(count)]
+    for handle in sockets:  # all bound at once, so the ports differ
+        handle.bind(("127.0.0.1", 0))
+    ports = [handle.getsockname()[1] for handle in sockets]
+    for handle in sockets:
+        handle.close()
+    return ports

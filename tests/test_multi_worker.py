@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,20 +11,11 @@ import pytest
 
 import kzoo
 from kzoo.data import demo
+from kzoo.testing import free_ports
 
 EPOCHS = 3
 # Both runs sum the same per-example gradients; only the order of float additions differs.
 WEIGHT_TOLERANCE = 1e-5
-
-
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for handle in sockets:
-        handle.bind(("127.0.0.1", 0))
-    ports = [handle.getsockname()[1] for handle in sockets]
-    for handle in sockets:
-        handle.close()
-    return ports
 
 
 def _start_worker(index, ports, data, run_dir, *, fault=None, timeout=60):
@@ -47,7 +37,7 @@ _TRAINING = ["--preset", "tiny", "--set", "dropout=0", "--batch-size", "16", "--
 
 def _run_cluster(data, run_dir, *, faults=(None, None)):
     """Starts both workers; returns `[(returncode, stdout, stderr, seconds), ...]` in worker order."""
-    ports = _free_ports(2)
+    ports = free_ports(2)
     started = time.perf_counter()
     workers = [_start_worker(index, ports, data, run_dir, fault=fault) for index, fault in enumerate(faults)]
     results = []
@@ -122,7 +112,7 @@ def test_a_worker_killed_mid_epoch_stops_the_cluster_and_the_same_commands_resum
 
 def test_a_worker_that_cannot_reach_the_others_fails_in_bounded_time(data, tmp_path):
     started = time.perf_counter()
-    lonely = _start_worker(1, _free_ports(2), data, tmp_path / "run", timeout=3)
+    lonely = _start_worker(1, free_ports(2), data, tmp_path / "run", timeout=3)
     _, stderr = lonely.communicate(timeout=120)
     assert lonely.returncode == 2
     assert "could not reach the other workers of the cluster" in stderr and "within 3 s" in stderr
