@@ -77,6 +77,8 @@ def build_parser():
                        help="multi_worker: fail when the other workers cannot be reached for this long "
                             "(default: 5 minutes)")
     train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without better val_loss")
+    train.add_argument("--label-smoothing", type=float, default=0.0, metavar="E",
+                       help="train on (1-E) x the target + E x uniform (the Transformer paper used 0.1); default 0")
     train.add_argument("--profile", metavar="FIRST,LAST", help="profile these training steps into TensorBoard")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after this long")
@@ -91,7 +93,7 @@ def build_parser():
     evaluate.add_argument("--batch-size", type=int)
     _add_data_options(evaluate)
 
-    predict = commands.add_parser("predict", help="classify texts with a run (stdin when no TEXT)")
+    predict = commands.add_parser("predict", help="classify (or translate) texts with a run (stdin when no TEXT)")
     predict.add_argument("run_dir")
     predict.add_argument("texts", nargs="*", metavar="TEXT")
 
@@ -187,6 +189,7 @@ def run(args):
             learning_rate=args.learning_rate, optimizer=args.optimizer, max_length=args.max_length, run_dir=run_dir,
             jit_compile=args.xla, precision=args.precision, steps_per_execution=args.steps_per_execution,
             strategy=args.strategy_object, fixed_length=args.fixed_length, early_stopping_patience=args.early_stopping, profile_batches=profile,
+            label_smoothing=args.label_smoothing,
             data_format=args.data_format, text_column=args.text_column, label_column=args.label_column,
             data_dir=args.data_dir, seed=args.seed, time_budget_seconds=args.time_budget,
             overwrite=args.overwrite, verbose=1,
@@ -205,6 +208,9 @@ def run(args):
     elif args.command == "predict":
         texts = args.texts or _read_stdin_lines()
         for result in kzoo.predict(args.run_dir, texts):
+            if "translation" in result:
+                print(f"{result['translation']}\t{result['text']}")
+                continue
             probabilities = " ".join(f"{k}={v:.3f}" for k, v in result["probabilities"].items())
             print(f"{result['label']}\t{probabilities}\t{result['text']}")
     elif args.command == "export":

@@ -40,3 +40,14 @@ def unknown_name(what, value, valid):
     return ValueError(
         f"Unknown {what} {value!r}.{hint} Valid names: {', '.join(valid)}."
     )
+
+
+def check_texts(texts):
+    """A list of strings; anything else is a clear error."""
+    if isinstance(texts, str):
+        raise TypeError("`texts` must be a list of strings; wrap a single text in a list.")
+    texts = list(texts)
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"Text #{index + 1} is not a string: received {type(text).__name__}.")
+    return texts

@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 from kzoo.errors import unknown_name
 
-INPUT_KINDS = ("word_ids", "char_ids", "wordpiece_ids", "features")
-OUTPUT_KINDS = ("class_logits", "next_token_logits", "regression")
+INPUT_KINDS = ("word_ids", "char_ids", "wordpiece_ids", "features", "source_target_ids")
+OUTPUT_KINDS = ("class_logits", "next_token_logits", "translation_logits", "regression")
 MAX_BERT_POSITIONS = 512  # position embeddings of the BERT checkpoints kzoo loads
 
 

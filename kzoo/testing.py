@@ -22,6 +22,14 @@ def random_batch(name, hyperparameters, *, batch_size=2, length=5, seed=0):
         x = rng.random((batch_size, hyperparameters["num_features"]), dtype=np.float32)
         return x, x.sum(axis=1, keepdims=True).astype(np.float32)
 
+    if spec.input_kind == "source_target_ids":
+        source = rng.integers(1, hyperparameters["source_vocabulary_size"], size=(batch_size, length), dtype=np.int32)
+        target = rng.integers(1, hyperparameters["target_vocabulary_size"], size=(batch_size, length + 1),
+                              dtype=np.int32)
+        source[1:, length // 2 :] = 0  # padded sources
+        inputs = {"encoder_token_ids": source, "decoder_token_ids": target[:, :-1]}
+        return inputs, target[:, 1:]
+
     vocabulary_size = hyperparameters["vocabulary_size"]
     ids = rng.integers(1, vocabulary_size, size=(batch_size, length), dtype=np.int32)
     if spec.output_kind == "next_token_logits":

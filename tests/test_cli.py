@@ -14,19 +14,27 @@ TEXT_MODELS = [name for name in kzoo.list_models() if kzoo.get_spec(name).output
 
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
-    """The first 600 demo examples (classifiers) and 8,000 demo characters (language models), as files."""
+    """The first 600 demo examples (classifiers, translators) and 8,000 demo characters (language models), as files."""
     from kzoo.data import demo
 
     folder = tmp_path_factory.mktemp("data")
     texts, labels = demo.demo_classification("train")
     (folder / "train.txt").write_text("".join(f"{demo.LABEL_NAMES[l]} {t}\n" for t, l in zip(texts[:600], labels)))
     (folder / "text.txt").write_text(demo.demo_text("train")[:8000])
+    sources, targets = demo.demo_pairs("train")
+    (folder / "pairs.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in zip(sources[:600], targets)), encoding="utf-8")
+    sources, targets = demo.demo_pairs("test")
+    (folder / "pairs_test.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in zip(sources[:64], targets)),
+                                           encoding="utf-8")
     return folder
+
+
+DATA_FILES = {"class_logits": "train.txt", "next_token_logits": "text.txt", "translation_logits": "pairs.tsv"}
 
 
 def _train(run_dir, name, *extra, data=None):
     # A small slice of the demo data with the tiny preset keeps each run to seconds.
-    dataset = [] if data is None else ["--dataset", str(data / ("text.txt" if "language" in name else "train.txt"))]
+    dataset = [] if data is None else ["--dataset", str(data / DATA_FILES[kzoo.get_spec(name).output_kind])]
     return main(["train", name, "--preset", "tiny", "--epochs", "1", "--batch-size", "64",
                  "--max-length", "16", "--run-dir", str(run_dir), *dataset, *extra])
 
@@ -45,7 +53,9 @@ def test_train_evaluate_predict_round_trip(name, tmp_path, capsys, small_demo):
     assert metrics["examples_per_second"] > 0 and metrics["wall_seconds"] > 0
     assert "tensorboard --logdir" in capsys.readouterr().out
 
-    assert main(["evaluate", str(run_dir), "--dataset", "demo:test"]) == 0
+    translator = kzoo.get_spec(name).output_kind == "translation_logits"
+    test_data = str(small_demo / "pairs_test.tsv") if translator else "demo:test"  # BLEU decodes each pair
+    assert main(["evaluate", str(run_dir), "--dataset", test_data]) == 0
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["loss"] > 0
     if kzoo.get_spec(name).output_kind == "next_token_logits":
@@ -54,6 +64,12 @@ def test_train_evaluate_predict_round_trip(name, tmp_path, capsys, small_demo):
                      "--sampler", "top_k", "--seed", "3"]) == 0
         first, second = capsys.readouterr().out.strip().split("\n\n")
         assert first.startswith("The film") and second.startswith("I")
+        return
+    if translator:
+        assert 0.0 <= metrics["validation"]["bleu"] <= 100.0 and 0.0 <= evaluated["bleu"] <= 100.0
+        assert main(["predict", str(run_dir), "The film was good.", "The plot is dull."]) == 0
+        lines = capsys.readouterr().out.strip("\n").split("\n")
+        assert [line.split("\t")[1] for line in lines] == ["The film was good.", "The plot is dull."]
         return
     assert 0.0 <= evaluated["accuracy"] <= 1.0
     assert main(["predict", str(run_dir), "the film was not good", "the cast was superb"]) == 0

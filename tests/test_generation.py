@@ -10,10 +10,15 @@ from kzoo.generation import TextGenerator
 TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 40
 
 
-@pytest.fixture(scope="module")
-def generator():
-    model = kzoo.create_model("lstm_language_model", preset="tiny", vocabulary_size=64, lstm_units=16,
-                              embedding_dim=8)
+TINY_LANGUAGE_MODELS = {
+    "lstm_language_model": {"lstm_units": 16, "embedding_dim": 8},
+    "transformer_language_model": {"sequence_length": 128},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(TINY_LANGUAGE_MODELS))
+def generator(request):
+    model = kzoo.create_model(request.param, preset="tiny", vocabulary_size=64, **TINY_LANGUAGE_MODELS[request.param])
     model.preprocessor.adapt([TEXT])
     return TextGenerator(model, model.preprocessor)
 
@@ -29,6 +34,12 @@ def _naive_greedy(generator, prompt, steps):
 
 def test_greedy_equals_naive_full_model_argmax(generator):
     assert generator.generate(["the cat"], max_length=20)[0] == _naive_greedy(generator, "the cat", 20)
+
+
+def test_cached_decoding_equals_recomputing_the_whole_text(generator):
+    uncached = TextGenerator(generator.model, generator.preprocessor, use_cache=False)
+    prompts = ["the cat", "a"]
+    assert uncached.generate(prompts, max_length=15) == generator.generate(prompts, max_length=15)
 
 
 def test_batch_of_prompts_of_different_lengths_decodes_each_as_alone(generator):
@@ -62,9 +73,7 @@ def test_decode_function_is_compiled_and_traced_once_per_bucket(generator):
     generator.generate(["dog"], max_length=12)  # same (batch, prompt bucket, length bucket)
     function = generator.decode_function(sampler="greedy")
     assert function.experimental_get_tracing_count() == 1
-    ir = function.experimental_get_compiler_ir(
-        tf.zeros((1, 16), tf.int32), tf.ones((1, 16), tf.bool), 16
-    )(stage="hlo")
+    ir = function.experimental_get_compiler_ir(tf.zeros((1, 16), tf.int32), tf.constant([3]), 16)(stage="hlo")
     assert "HloModule" in ir  # lowering to XLA HLO succeeds only for a jit_compile function
 
 
@@ -77,3 +86,13 @@ def test_bad_prompts_get_clear_answers(generator):
         generator.generate("the", max_length=5)
     with pytest.raises(ValueError, match="Unknown sampler 'nucleus'"):
         generator.generate(["the"], sampler="nucleus")
+
+
+def test_a_model_with_positions_refuses_a_text_longer_than_them(generator):
+    if generator.model.max_positions is None:
+        pytest.skip("an LSTM reads texts of any length")
+    limit = generator.model.max_positions
+    text = generator.generate(["the cat"], max_length=limit - 7)[0]  # fills every position exactly
+    assert len(text) == limit
+    with pytest.raises(ValueError, match=f"at most {limit - 7} new tokens fit; received {limit - 6}"):
+        generator.generate(["the cat"], max_length=limit - 6)

@@ -28,7 +28,7 @@ def _config_json(model):
     return json.dumps(keras.saving.serialize_keras_object(model)["config"], sort_keys=True)
 
 
-def test_registry_lists_the_six_models():
+def test_registry_lists_the_eight_models():
     assert MODEL_NAMES == [
         "bag_of_embeddings_classifier",
         "bert_classifier",
@@ -36,6 +36,8 @@ def test_registry_lists_the_six_models():
         "lstm_classifier",
         "lstm_language_model",
         "transformer_classifier",
+        "transformer_language_model",
+        "transformer_translator",
     ]
 
 

@@ -40,6 +40,20 @@ def test_language_model_stepwise_state_matches_full_sequence():
     np.testing.assert_allclose(np.concatenate(stepped, axis=1), full, atol=1e-5)
 
 
+def test_transformer_language_model_cached_steps_match_full_sequence():
+    model = kzoo.create_model("transformer_language_model", preset="tiny", vocabulary_size=12)
+    ids = np.array([[1, 4, 2, 7, 3], [5, 5, 9, 1, 2]], dtype=np.int32)
+    full = keras.ops.convert_to_numpy(model(ids))
+    cache = model.start_cache(ids[:, :3], 3, 5)
+    stepped = []
+    for index in range(3, 6):
+        logits, cache = model.next_token_logits(ids, cache, index)
+        stepped.append(keras.ops.convert_to_numpy(logits))
+    np.testing.assert_allclose(np.stack(stepped, axis=1), full[:, 2:], atol=1e-5)
+    assert model.count_params() == model.embeddings.count_params() + sum(
+        layer.count_params() for layer in [*model.decoder_layers, model.final_norm])  # the output reuses the embeddings
+
+
 def test_lstm_classifier_ignores_padding():
     model = kzoo.create_model("lstm_classifier", preset="tiny")
     short = model(np.array([[3, 4, 5]]))

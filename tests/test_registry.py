@@ -56,7 +56,7 @@ def test_model_info_carries_what_the_cli_needs():
         info = kzoo.model_info(name)
         assert info["name"] == name
         assert info["family"] and info["rebuilds"] and info["description"]
-        assert info["input_kind"] in {"word_ids", "char_ids", "wordpiece_ids", "features"}
+        assert info["input_kind"] in {"word_ids", "char_ids", "wordpiece_ids", "features", "source_target_ids"}
         assert "tiny" in info["presets"] and info["default_preset"] in info["presets"]
         defaults = info["compile_defaults"]
         assert defaults["optimizer"] and defaults["learning_rate"] > 0 and defaults["loss"]

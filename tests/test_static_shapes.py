@@ -19,6 +19,10 @@ def _data_file(tmp_path, name):
     if kzoo.get_spec(name).output_kind == "next_token_logits":
         path = tmp_path / "text.txt"
         path.write_text(demo.demo_text("train")[:3000])
+    elif kzoo.get_spec(name).output_kind == "translation_logits":
+        sources, targets = demo.demo_pairs("train")
+        path = tmp_path / "pairs.tsv"
+        path.write_text("".join(f"{s}\t{t}\n" for s, t in zip(sources[:120], targets)), encoding="utf-8")
     else:
         texts, labels = demo.demo_classification("train")
         path = tmp_path / "train.txt"

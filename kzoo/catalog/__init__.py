@@ -12,4 +12,6 @@ from kzoo.catalog import (  # noqa: F401  (each module registers one model)
     lstm_classifier,
     lstm_language_model,
     transformer_classifier,
+    transformer_language_model,
+    transformer_translator,
 )

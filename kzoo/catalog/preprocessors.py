@@ -49,3 +49,19 @@ def bert_preprocessor(hyperparameters, *, sequence_length):
         return WordPiecePreprocessor.from_checkpoint(checkpoint, sequence_length=sequence_length, bert_inputs=True)
     size = check_int("vocabulary_size", hyperparameters["vocabulary_size"], minimum=len(RESERVED_TOKENS) + 1)
     return WordPiecePreprocessor(max_tokens=size, sequence_length=sequence_length, bert_inputs=True)
+
+
+def translation_preprocessor(hyperparameters, *, sequence_length):
+    """Source and target tokenizers per language (English words, Chinese characters by default); to adapt."""
+    from kzoo.text import TranslationPreprocessor
+    from kzoo.text.translation_preprocessor import SPECIAL_TOKENS
+
+    target_size = check_int("target_vocabulary_size", hyperparameters["target_vocabulary_size"],
+                            minimum=len(SPECIAL_TOKENS) + 2)
+    return TranslationPreprocessor(
+        source_tokenizer=hyperparameters.get("source_tokenizer", "word"),
+        target_tokenizer=hyperparameters.get("target_tokenizer", "char"),
+        source_max_tokens=hyperparameters["source_vocabulary_size"],
+        target_max_tokens=target_size - len(SPECIAL_TOKENS),  # [START] and [END] come after the target's tokens
+        sequence_length=sequence_length,
+    )

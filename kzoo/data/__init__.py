@@ -1,4 +1,4 @@
-"""Named datasets -> `tf.data.Dataset` of `(text, label)` or of text.
+"""Named datasets -> `tf.data.Dataset` of `(text, label)`, of text, or of `(source, target)` texts.
 
 `spec` is `demo`, a TFDS name (optionally `name:split`), or a local path.
 
@@ -21,7 +21,7 @@ from kzoo.data.local_files import FORMATS, DataFormatError, read_local
 from kzoo.data.tfds_source import TFDS_DATASETS, DatasetUnavailableError, load_tfds
 from kzoo.errors import unknown_name
 
-TASKS = ("classification", "language_modeling")
+TASKS = ("classification", "language_modeling", "translation")
 logger = logging.getLogger("kzoo")
 
 
@@ -62,7 +62,8 @@ def load(
 ):
     """Loads `spec` as a `tf.data.Dataset` (and a `DatasetInfo` with `with_info=True`).
 
-    Classification yields `(text, label_id)`; language modelling yields text.
+    Classification yields `(text, label_id)`; language modelling yields text;
+    translation yields `(source, target)` strings (local `pairs` files).
     `label_names` fixes the label set (from the training data); a label outside
     it is an error naming the file and line.
     """
@@ -72,7 +73,11 @@ def load(
 
     if name == "demo":
         info = DatasetInfo(spec, split, "demo", None, None)
-        if task == "language_modeling":
+        if task == "translation":
+            sources, targets = demo.demo_pairs(split)
+            dataset = tf.data.Dataset.from_tensor_slices((sources, targets))
+            info.num_examples = len(sources)
+        elif task == "language_modeling":
             dataset = tf.data.Dataset.from_tensors(demo.demo_text(split))
             info.num_examples = 1
         else:
@@ -89,6 +94,8 @@ def load(
             raise unknown_name("dataset", name, [*list_datasets(), "<a local path>"])
         dataset, tfds_labels = load_tfds(name, split=split, data_dir=data_dir)
         info = DatasetInfo(spec, split, "tfds", tfds_labels, None)
+        if task == "translation":
+            raise ValueError(f"TFDS dataset {name!r} is not read as sentence pairs: give a `source<TAB>target` file.")
         if task == "classification" and tfds_labels is None:
             raise ValueError(f"TFDS dataset {name!r} has no labels: it is for language modelling.")
         if task == "language_modeling" and tfds_labels is not None:
@@ -119,6 +126,10 @@ def _load_local(path, split, task, label_names, format, text_column, label_colum
     info = DatasetInfo(path, split, "local", None, len(examples.texts), examples.num_skipped)
     if task == "language_modeling":
         return tf.data.Dataset.from_tensor_slices(examples.texts), info
+    if task == "translation":
+        if not examples.labels:
+            raise DataFormatError(f"{path}: no target texts; translation reads `source<TAB>target` lines")
+        return tf.data.Dataset.from_tensor_slices((examples.texts, examples.labels)), info
     if not examples.labels:
         raise DataFormatError(f"{path}: a plain text file has no labels; use it for language modelling")
     info.label_names = list(label_names) if label_names else infer_label_names(examples.labels)

@@ -2,8 +2,9 @@
 
 Short movie-review-like sentences whose sentiment flips under negation ("not",
 "never", "hardly"), so word order matters: a plain bag of words cannot reach
-perfect accuracy, while bigrams or an LSTM can. It is a demo for running kzoo
-anywhere with no network, not a benchmark.
+perfect accuracy, while bigrams or an LSTM can. The same sentences come with
+word-for-word Chinese renderings for translation (`demo_pairs`). It is a demo
+for running kzoo anywhere with no network, not a benchmark.
 """
 
 import random
@@ -62,3 +63,40 @@ def demo_text(split="train"):
         text, _ = _sentence(rng)
         lines.append(text[0].upper() + text[1:] + rng.choice([".", ".", "!", "?"]))
     return "\n".join(lines) + "\n"
+
+
+# Word-for-word Chinese for the demo sentences: enough for a translator to learn a mapping, not literary Chinese.
+CHINESE = {
+    "the film": "电影", "the plot": "情节", "the acting": "表演", "the script": "剧本", "this movie": "这部电影",
+    "the cast": "演员阵容", "the ending": "结局", "the score": "配乐",
+    "good": "好", "great": "很棒", "fine": "不错", "lovely": "可爱", "moving": "感人", "funny": "有趣",
+    "clever": "巧妙", "charming": "迷人", "gripping": "扣人心弦", "superb": "出色", "bad": "糟糕", "dull": "沉闷",
+    "awful": "可怕", "boring": "无聊", "clumsy": "笨拙", "silly": "愚蠢", "tedious": "乏味", "bland": "平淡",
+    "messy": "混乱", "weak": "薄弱",
+    "not": "不", "never": "从不", "hardly": "几乎不",
+    "very": "很", "really": "真的", "quite": "相当", "truly": "确实",
+    "overall": "总的来说，", "honestly": "说实话，", "in the end": "最后，", "for me": "对我来说，", "at times": "有时",
+}
+
+
+def _pair(rng):
+    filler, subject, negation = rng.choice(FILLERS), rng.choice(SUBJECTS), rng.choice(["", "", *NEGATIONS])
+    intensifier, adjective = rng.choice(INTENSIFIERS), rng.choice(POSITIVE + NEGATIVE)
+    english = " ".join(w for w in [filler, subject, rng.choice(VERBS), negation, intensifier, adjective] if w)
+    chinese = "".join(CHINESE.get(w, "") for w in [filler, subject, negation, intensifier, adjective])
+    return english[0].upper() + english[1:] + ".", chinese + "。"
+
+
+def demo_pairs(split="train"):
+    """`(english, chinese)` sentence pairs of the demo data, for translation.
+
+    Example:
+        >>> sources, targets = demo_pairs("train")
+        >>> sources[0], targets[0]
+    """
+    if split not in _SPLITS:
+        raise ValueError(f"Unknown split {split!r} of `demo`. Valid splits: {', '.join(_SPLITS)}.")
+    size, seed = _SPLITS[split]
+    rng = random.Random(seed + 11)
+    pairs = [_pair(rng) for _ in range(size)]
+    return [english for english, _ in pairs], [chinese for _, chinese in pairs]

@@ -5,7 +5,9 @@ Formats:
 - `csv`, `tsv`: a header row, then rows with a text and a label column;
 - `jsonl`: one JSON object a line with a text and a label key;
 - `label_text`: `<label> <text>` lines (the SST-2 files of Kim, 2014);
-- `text`: one plain text file, for language modelling.
+- `text`: one plain text file, for language modelling;
+- `pairs`: `source<TAB>target[<TAB>anything]` lines, no header, for translation
+  (the Tatoeba / manythings.org format; extra columns such as an attribution are kept out of the data).
 
 Blank lines are not examples. An example whose text is empty is skipped and
 counted (`Examples.num_skipped`); everything else that cannot be read raises.
@@ -17,7 +19,7 @@ import io
 import json
 import os
 
-FORMATS = ("folders", "csv", "tsv", "jsonl", "label_text", "text")
+FORMATS = ("folders", "csv", "tsv", "jsonl", "label_text", "text", "pairs")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl"}
 
 
@@ -28,7 +30,7 @@ class DataFormatError(ValueError):
 @dataclasses.dataclass
 class Examples:
     texts: list
-    labels: list  # raw label strings; empty for language modelling
+    labels: list  # raw label strings (a translation's target text); empty for language modelling
     lines: list  # where each example came from, "file:line", for error messages
     num_skipped: int = 0
 
@@ -37,6 +39,8 @@ def detect_format(path, *, task="classification"):
     """The format of `path` guessed from its shape, extension and the task."""
     if os.path.isdir(path):
         return "folders"
+    if task == "translation":
+        return "pairs"
     extension = os.path.splitext(path)[1].lower()
     if extension in _EXTENSIONS:
         return _EXTENSIONS[extension]
@@ -157,6 +161,25 @@ def read_text(path):
     return Examples([text], [], [f"{path}:1"])
 
 
+def read_pairs(path):
+    """`source<TAB>target[<TAB>...]` lines: the source in `texts`, the target in `labels`."""
+    examples = Examples([], [], [])
+    for number, line in enumerate(_read_utf8(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise DataFormatError(f"{path}:{number}: expected `source<TAB>target`, found no tab in {line[:60]!r}")
+        source, target = fields[0].strip(), fields[1].strip()
+        if not source or not target:
+            examples.num_skipped += 1
+            continue
+        examples.texts.append(source)
+        examples.labels.append(target)
+        examples.lines.append(f"{path}:{number}")
+    return examples
+
+
 def read_local(path, *, format=None, task="classification", split=None, text_column="text", label_column="label"):
     """Reads `path` as `format` (detected when None) into `Examples`."""
     if not os.path.exists(path):
@@ -172,6 +195,8 @@ def read_local(path, *, format=None, task="classification", split=None, text_col
         return read_text(path)
     if format == "label_text":
         return read_label_text(path)
+    if format == "pairs":
+        return read_pairs(path)
     if format == "jsonl":
         return read_jsonl(path, text_column=text_column, label_column=label_column)
     delimiter = "\t" if format == "tsv" else ","

@@ -136,6 +136,61 @@ def language_model_batches(texts, preprocessor, *, batch_size, shuffle=False, se
     return batch_windows(windows, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
+def tokenized_pairs(pairs, preprocessor):
+    """`(source, target)` strings -> cached `(source ids, target ids)` examples (a `TranslationPreprocessor`)."""
+
+    def tokenize(sources, targets):
+        source_ids, target_ids = preprocessor.tokenize_pairs(sources, targets)
+        return (source_ids.to_tensor(), tf.cast(source_ids.row_lengths(), tf.int32),
+                target_ids.to_tensor(), tf.cast(target_ids.row_lengths(), tf.int32))
+
+    return (
+        pairs.batch(TOKENIZE_BATCH)
+        .map(tokenize, num_parallel_calls=AUTOTUNE)
+        .unbatch()
+        .map(lambda source, source_length, target, target_length: (source[:source_length], target[:target_length]),
+             num_parallel_calls=AUTOTUNE)
+        .cache()
+    )
+
+
+def batch_pairs(examples, preprocessor, *, batch_size, shuffle=False, seed=None, drop_remainder=False,
+                fixed_length=False):
+    """Tokenized pairs -> batches of `({"encoder_token_ids", "decoder_token_ids"}, labels)` for teacher forcing.
+
+    Pairs are bucketed by their longer side and both sides padded to the
+    bucket's length (one shape per bucket; `fixed_length`: one shape in all).
+    """
+    max_length = preprocessor.sequence_length
+    preprocessor.start_id  # noqa: B018  (reads the vocabulary size eagerly, before the maps trace)
+    examples = _shuffled(examples, shuffle, seed).map(
+        lambda source, target: (source, target, tf.shape(target)[0]), num_parallel_calls=AUTOTUNE)
+    if fixed_length:
+        batches = examples.padded_batch(batch_size, padded_shapes=([max_length], [max_length - 1], []),
+                                        drop_remainder=drop_remainder)
+    else:
+        lengths = bucket_lengths(max_length)
+        batches = examples.bucket_by_sequence_length(
+            lambda source, target, target_length: tf.maximum(tf.shape(source)[0], target_length + 1),
+            bucket_boundaries=[length + 1 for length in lengths],
+            bucket_batch_sizes=[batch_size] * (len(lengths) + 1),
+            padded_shapes=([None], [None], []),
+            pad_to_bucket_boundary=True,
+            drop_remainder=drop_remainder,
+        )
+    # The target side gets one token longer ([START] / [END]): cut it back to the source's padded length.
+    batches = batches.map(
+        lambda source, target, target_length: _same_length(*preprocessor.training_inputs(source, target, target_length)),
+        num_parallel_calls=AUTOTUNE)
+    return batches.prefetch(AUTOTUNE)
+
+
+def _same_length(inputs, labels):
+    length = tf.shape(inputs["encoder_token_ids"])[1]
+    return {"encoder_token_ids": inputs["encoder_token_ids"],
+            "decoder_token_ids": inputs["decoder_token_ids"][:, :length]}, labels[:, :length]
+
+
 def split_validation(dataset, *, fraction=0.1, seed=0):
     """A seeded `(train, validation)` split of a finite dataset, by example."""
 

@@ -1,10 +1,13 @@
-"""Fast text generation from an LSTM language model.
+"""Fast text generation from a kzoo language model (LSTM or Transformer).
 
-The prompt is run once through the LSTM (left-padded and masked, so prompts of
-different lengths share one shape), then a keras-hub sampler loop takes one
-LSTM step per new token, carrying the LSTM state as its cache. Prefill and
-decode loop are one XLA-compiled function, traced once per (sampler, batch
-size, prompt bucket, length bucket) and reused across calls and seeds.
+Prompts are left-aligned in one `(batch, prompt + new tokens)` buffer. The
+model reads the prompts into a cache once (`LanguageModel.start_cache`), then
+a keras-hub sampler loop asks it for one token at a time
+(`next_token_logits`): one LSTM step, or one Transformer position against its
+key/value cache. Decoding starts after the shortest prompt; the sampler keeps
+the longer prompts' own tokens where they are. Prefill and decode loop are one
+XLA-compiled function, traced once per (sampler, batch size, prompt bucket,
+length bucket) and reused across calls and seeds.
 """
 
 import keras
@@ -24,56 +27,56 @@ def _bucket(length):
     return 1 << (length - 1).bit_length()
 
 
-def right_align(ids, width):
-    """Ragged prompt ids -> `(ids, mask)` of shape `(batch, width)`, each prompt ending at the last position.
-
-    Right-aligned prompts all end at the same step, so one decode loop serves
-    them all; `mask` marks the real tokens. `width` must cover the longest prompt.
-    """
-    lengths = tf.cast(ids.row_lengths(), tf.int32)
-    shift = width - lengths[:, None]  # position j of a row holds token j - shift
-    positions = tf.range(width)[None, :]
-    mask = positions >= shift
+def left_align(ids, width):
+    """Ragged prompt ids -> `(ids, lengths)`: ids `(batch, width)` zero-padded on the right, and each length."""
     dense = ids.to_tensor()
     dense = tf.pad(dense, [[0, 0], [0, width - tf.shape(dense)[1]]])
-    return tf.where(mask, tf.gather(dense, tf.maximum(positions - shift, 0), batch_dims=1), 0), mask
+    return dense, tf.cast(ids.row_lengths(), tf.int32)
 
 
-def decode_tokens(model, sampler, prompt_ids, prompt_mask, new_tokens, *, stop_ids=None):
-    """Prompt ids (right-aligned, `prompt_mask` marking real tokens) -> prompt + `new_tokens` sampled ids.
+def decode_tokens(model, sampler, prompt_ids, prompt_lengths, new_tokens, *, stop_ids=None, use_cache=True):
+    """Left-aligned prompt ids and their lengths -> `(batch, width + new_tokens)` ids, prompts kept.
 
-    The prompt but its last token runs through the LSTM once (masked steps
-    leave the state unchanged); then the sampler takes one LSTM step per new
-    token, the LSTM state as its cache. Works with static shapes (XLA) and
-    dynamic ones (an exported SavedModel); prompts need at least 2 positions.
+    Row `i`'s continuation starts at `prompt_lengths[i]`. `use_cache=False`
+    runs the whole model over the whole buffer for every token (the slow
+    reference the cache is measured against). Works with static shapes (XLA)
+    and dynamic ones (an exported SavedModel).
     """
-    batch, prompt_length = keras.ops.shape(prompt_ids)[0], keras.ops.shape(prompt_ids)[1]
-    state = model.initial_state(batch)
-    _, state = model.call_with_state(prompt_ids[:, :-1], state, mask=prompt_mask[:, :-1])
-    cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in state], axis=1)
-
-    def next_token(tokens, cache, index):
-        layer_state = [[cache[:, i, 0], cache[:, i, 1]] for i in range(len(model.lstm_layers))]
-        logits, layer_state = model.call_with_state(tokens[:, index - 1 : index], layer_state)
-        cache = keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in layer_state], axis=1)
-        return logits[:, 0, :], None, cache
-
+    batch, width = keras.ops.shape(prompt_ids)[0], keras.ops.shape(prompt_ids)[1]
+    total_length = width + new_tokens
+    index = keras.ops.min(prompt_lengths)  # every row has a real token before this position
     tokens = keras.ops.concatenate([prompt_ids, keras.ops.zeros((batch, new_tokens), prompt_ids.dtype)], axis=1)
-    keep = keras.ops.arange(prompt_length + new_tokens) < prompt_length
-    keep = keras.ops.broadcast_to(keep[None, :], keras.ops.shape(tokens))
-    return sampler(next_token, tokens, cache=cache, index=prompt_length, mask=keep, stop_token_ids=stop_ids)
+    keep = keras.ops.arange(total_length)[None, :] < prompt_lengths[:, None]
+
+    if use_cache:
+        cache = model.start_cache(prompt_ids, index, total_length)
+
+        def next_token(tokens, cache, index):
+            logits, cache = model.next_token_logits(tokens, cache, index)
+            return logits, None, cache
+    else:
+        cache = None
+
+        def next_token(tokens, cache, index):
+            return keras.ops.take(model(tokens, training=False), index - 1, axis=1), None, cache
+
+    return sampler(next_token, tokens, cache=cache, index=index, mask=keep, stop_token_ids=stop_ids)
 
 
 class TextGenerator:
-    """Generates text from an `LSTMLanguageModel` and its preprocessor (char or word).
+    """Generates text from a kzoo `LanguageModel` and its preprocessor (char or word).
+
+    `use_cache=False` recomputes the whole text for every token (for speed
+    comparisons only).
 
     Example:
         >>> generator = TextGenerator(model, model.preprocessor)
         >>> generator.generate(["ROMEO:"], max_length=200, sampler="top_p", p=0.9, seed=1)
     """
 
-    def __init__(self, model, preprocessor, *, jit_compile=True):
+    def __init__(self, model, preprocessor, *, jit_compile=True, use_cache=True):
         self.model = model
+        self.use_cache = use_cache
         self.preprocessor = preprocessor
         self.jit_compile = jit_compile
         self._decoders = {}  # (sampler settings, stop ids) -> (sampler, tf.function)
@@ -118,11 +121,12 @@ class TextGenerator:
         key = (tuple(sorted(sampler_settings.items())), stop_ids)
         if key not in self._decoders:
             sampler = make_sampler(**sampler_settings)
-            model = self.model
+            model, use_cache = self.model, self.use_cache
             stop = list(stop_ids) if stop_ids else None
 
-            def decode(prompt_ids, prompt_mask, new_tokens):
-                return decode_tokens(model, sampler, prompt_ids, prompt_mask, new_tokens, stop_ids=stop)
+            def decode(prompt_ids, prompt_lengths, new_tokens):
+                return decode_tokens(model, sampler, prompt_ids, prompt_lengths, new_tokens, stop_ids=stop,
+                                     use_cache=use_cache)
 
             function = tf.function(decode, jit_compile=self.jit_compile, reduce_retracing=False)
             self._decoders[key] = (sampler, function)
@@ -132,6 +136,20 @@ class TextGenerator:
         """The compiled `tf.function` used for these settings (for inspection and tests)."""
         settings = {"name": sampler, "temperature": temperature, "k": k, "p": p, "num_beams": num_beams}
         return self._decoder(settings, tuple(stop_ids))[1]
+
+    def _buffer(self, longest_prompt, max_length):
+        """Bucketed `(prompt width, new tokens)`, within the model's positions; too long a request is an error."""
+        width, new_tokens = _bucket(longest_prompt), _bucket(max_length)
+        limit = self.model.max_positions
+        if limit is None or width + new_tokens <= limit:
+            return width, new_tokens
+        if longest_prompt + max_length > limit:
+            raise ValueError(
+                f"Invalid value for `max_length`: the model reads at most {limit} tokens and the longest prompt "
+                f"has {longest_prompt}, so at most {limit - longest_prompt} new tokens fit; received {max_length}."
+            )
+        width = min(width, limit)
+        return width, limit - width
 
     def generate(self, prompts, *, max_length=200, sampler="greedy", temperature=1.0, k=5, p=0.9,
                  num_beams=4, seed=0, stop=()):
@@ -149,10 +167,10 @@ class TextGenerator:
         if seed_generator is not None:
             seed_generator.state.assign(np.array([seed, 0], dtype=seed_generator.state.dtype))
 
-        prompt_length = _bucket(max(len(ids) for ids in encoded))
-        prompt_ids, prompt_mask = right_align(tf.ragged.constant(encoded, dtype=tf.int32), prompt_length)
-        tokens = function(prompt_ids, prompt_mask, _bucket(max_length))
-        tokens = keras.ops.convert_to_numpy(tokens)[:, prompt_length : prompt_length + max_length]
+        width, new_tokens = self._buffer(max(len(ids) for ids in encoded), max_length)
+        prompt_ids, prompt_lengths = left_align(tf.ragged.constant(encoded, dtype=tf.int32), width)
+        tokens = keras.ops.convert_to_numpy(function(prompt_ids, prompt_lengths, new_tokens))
+        tokens = [row[len(ids) : len(ids) + max_length] for row, ids in zip(tokens, encoded)]
 
         texts = []
         for prompt, row in zip(prompts, tokens):

@@ -10,8 +10,11 @@ from kzoo.models.bag_of_embeddings import BagOfEmbeddingsClassifier
 from kzoo.models.bert import BertClassifier
 from kzoo.models.linear_regression import LinearRegression, fit_linear_regression, make_linear_data
 from kzoo.models.lstm_classifier import LSTMClassifier
+from kzoo.models.language_model import LanguageModel
 from kzoo.models.lstm_language_model import LSTMLanguageModel
 from kzoo.models.transformer_classifier import TransformerClassifier
+from kzoo.models.transformer_language_model import TransformerLanguageModel
+from kzoo.models.transformer_translator import TransformerTranslator
 
 
 def load_model(path):

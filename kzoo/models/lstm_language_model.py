@@ -3,11 +3,11 @@
 import keras
 
 from kzoo.errors import check_fraction, check_int
-from kzoo.models.task import Task
+from kzoo.models.language_model import LanguageModel, token_before
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
-class LSTMLanguageModel(Task):
+class LSTMLanguageModel(LanguageModel):
     """A next-token LSTM language model with logits at every position.
 
     Called on `(batch, length)` ids it returns `(batch, length, vocabulary)`
@@ -22,7 +22,6 @@ class LSTMLanguageModel(Task):
     """
 
     registered_as = "lstm_language_model"  # its compile() defaults are that catalogue entry's
-    task_kind = "language_modeling"
 
     def __init__(
         self,
@@ -78,8 +77,8 @@ class LSTMLanguageModel(Task):
         """Logits for `token_ids` continuing from `state`, and the state after them.
 
         `state` is a list of `[h, c]` pairs, one per layer (`None`: zeros).
-        `mask` (bool, like `token_ids`) marks steps to skip: the state passes
-        through them unchanged, so left-padded prompts decode as they would alone.
+        `mask` (bool, like `token_ids`) marks the steps to read: the state passes
+        unchanged through the others.
         """
         x = self.token_embedding(token_ids)
         if state is None:
@@ -90,18 +89,18 @@ class LSTMLanguageModel(Task):
             new_state.append([h, c])
         return self.lm_head(x), new_state
 
-    def generate(self, prompts, **options):
-        """Continues raw prompt strings (see `kzoo.generation.TextGenerator.generate` for the options).
+    # === Cached decoding: the LSTM state is the cache, `(batch, num_layers, 2, lstm_units)` ===
 
-        Example:
-            >>> model.generate(["ROMEO:"], max_length=100, sampler="top_p", seed=1)
-        """
-        from kzoo.generation import TextGenerator  # the generator drives this model: no import cycle at load
+    def start_cache(self, prompt_ids, index, total_length):
+        steps = keras.ops.arange(keras.ops.shape(prompt_ids)[1])
+        before_index = keras.ops.broadcast_to(steps[None, :] < index - 1, keras.ops.shape(prompt_ids))
+        _, state = self.call_with_state(prompt_ids, mask=before_index)  # masked steps keep the state
+        return keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in state], axis=1)
 
-        self._check_preprocessor()
-        if getattr(self, "_generator", None) is None:
-            self._generator = TextGenerator(self, self.preprocessor)
-        return self._generator.generate(prompts, **options)
+    def next_token_logits(self, tokens, cache, index):
+        state = [[cache[:, layer, 0], cache[:, layer, 1]] for layer in range(self.num_layers)]
+        logits, state = self.call_with_state(token_before(tokens, index), state)
+        return logits[:, 0, :], keras.ops.stack([keras.ops.stack(pair, axis=1) for pair in state], axis=1)
 
     def get_config(self):
         return {

@@ -13,8 +13,14 @@ import numpy as np
 import tensorflow as tf
 
 from kzoo._backend import device_kind
-from kzoo.data.pipeline import classification_batches, language_model_batches, pad_to_bucket
-from kzoo.errors import invalid_value
+from kzoo.data.pipeline import (
+    batch_pairs,
+    classification_batches,
+    language_model_batches,
+    pad_to_bucket,
+    tokenized_pairs,
+)
+from kzoo.errors import check_fraction, check_int, invalid_value
 from kzoo.optimizers import LAZY_OPTIMIZERS
 from kzoo.registry import CompileDefaults, get_spec
 
@@ -71,10 +77,13 @@ def compile_arguments(defaults, *, learning_rate=None, optimizer="auto", loss="a
     if loss == "auto":
         if defaults.loss == "sparse_categorical_crossentropy":
             loss = keras.losses.SparseCategoricalCrossentropy(from_logits=defaults.from_logits)
+        elif defaults.loss == "padded_sparse_categorical_crossentropy":  # label 0 is padding: no loss
+            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=defaults.from_logits, ignore_class=0)
         elif defaults.loss == "mean_squared_error":
             loss = keras.losses.MeanSquaredError()
         else:
-            raise invalid_value("loss", "sparse_categorical_crossentropy or mean_squared_error", defaults.loss)
+            raise invalid_value("loss", "sparse_categorical_crossentropy, padded_sparse_categorical_crossentropy or "
+                                "mean_squared_error", defaults.loss)
     if metrics == "auto":
         metrics = [
             keras.metrics.SparseCategoricalAccuracy(name="accuracy") if m == "accuracy" else m
@@ -116,7 +125,7 @@ class Task(keras.Model):
     """
 
     registered_as = None  # the catalogue entry whose compile defaults this model uses
-    task_kind = "classification"  # or "language_modeling", "regression"
+    task_kind = "classification"  # or "language_modeling", "translation", "regression"
 
     def __init__(self, *args, preprocessor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,6 +200,9 @@ class Task(keras.Model):
         else:
             texts = _texts_tensor(x)
             dataset = tf.data.Dataset.from_tensor_slices(texts if y is None else (texts, y))
+        if self.task_kind == "translation":  # (source, target) pairs
+            return batch_pairs(tokenized_pairs(dataset, self.preprocessor), self.preprocessor, batch_size=batch_size,
+                               shuffle=shuffle, seed=seed)
         if self.task_kind == "language_modeling":
             texts = dataset.map(lambda text, *rest: text) if isinstance(dataset.element_spec, tuple) else dataset
             return language_model_batches(texts, self.preprocessor, batch_size=batch_size, shuffle=shuffle,
@@ -209,7 +221,8 @@ class Task(keras.Model):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, validation_data=None, shuffle=True, **kwargs):
         """Keras `fit`, also on raw strings: `fit(texts, labels)` or a dataset of `(text, label)`.
 
-        Language models train on windows of their text: `fit(texts)`.
+        Language models train on windows of their text: `fit(texts)`;
+        translators on sentence pairs: `fit(sources, targets)`.
         """
         if is_text(x):
             x = self.text_batches(x, y, batch_size=batch_size, shuffle=shuffle)
@@ -246,6 +259,8 @@ class Task(keras.Model):
                 return np.zeros((0, *self.output_shape[1:]), dtype="float32")
             if self.task_kind == "language_modeling":
                 raise TypeError("Call `generate(prompts)` on a language model to continue text.")
+            if self.task_kind == "translation":
+                raise TypeError("Call `translate(texts)` on a translator to translate text.")
             if not isinstance(x, tf.data.Dataset):
                 return self._predict_texts(_texts_tensor(x), batch_size or DEFAULT_BATCH_SIZE)
             x, batch_size = self.text_batches(x, batch_size=batch_size), None
@@ -300,6 +315,17 @@ def _steps_per_epoch(x, y, batch_size, steps_per_epoch):
         return None
     first = keras.tree.flatten(x)[0]
     return math.ceil(len(first) / (batch_size or DEFAULT_BATCH_SIZE))
+
+
+def check_transformer_sizes(*, hidden_dim, num_heads, num_layers, intermediate_dim, dropout):
+    """Checks the sizes every Transformer model takes (clear errors naming the argument)."""
+    check_int("hidden_dim", hidden_dim, minimum=1)
+    check_int("num_heads", num_heads, minimum=1)
+    check_int("num_layers", num_layers, minimum=1)
+    check_int("intermediate_dim", intermediate_dim, minimum=1)
+    check_fraction("dropout", dropout)
+    if hidden_dim % num_heads:
+        raise invalid_value("hidden_dim", f"a multiple of num_heads={num_heads}", hidden_dim)
 
 
 def classifier_head(num_classes, *, hidden_dim=0, dropout=0.0, dtype=None, name="head"):

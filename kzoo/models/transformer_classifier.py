@@ -3,9 +3,9 @@
 import keras
 import keras_hub
 
-from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.errors import check_int
 from kzoo.layers import MaskedMeanPooling
-from kzoo.models.task import Task, apply, classifier_head
+from kzoo.models.task import Task, apply, check_transformer_sizes, classifier_head
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -39,13 +39,8 @@ class TransformerClassifier(Task):
         check_int("vocabulary_size", vocabulary_size, minimum=2)
         check_int("num_classes", num_classes, minimum=2)
         check_int("sequence_length", sequence_length, minimum=1)
-        check_int("hidden_dim", hidden_dim, minimum=1)
-        check_int("num_heads", num_heads, minimum=1)
-        check_int("num_layers", num_layers, minimum=1)
-        check_int("intermediate_dim", intermediate_dim, minimum=1)
-        check_fraction("dropout", dropout)
-        if hidden_dim % num_heads:
-            raise invalid_value("hidden_dim", f"a multiple of num_heads={num_heads}", hidden_dim)
+        check_transformer_sizes(hidden_dim=hidden_dim, num_heads=num_heads, num_layers=num_layers,
+                                intermediate_dim=intermediate_dim, dropout=dropout)
 
         # === Layers ===
         self.embeddings = keras_hub.layers.TokenAndPositionEmbedding(

@@ -8,7 +8,8 @@ tables and vocabularies are saved with it: keras-hub#2015) and has one
   `probabilities` (float32, `[None, classes]`), `label_names` (the names in
   column order, one row per text);
 - language models: `prompt` (string, `[None]`), `num_tokens` (int32 scalar),
-  `seed` (int32 scalar) -> `text` (prompt + continuation, string `[None]`).
+  `seed` (int32 scalar) -> `text` (prompt + continuation, string `[None]`);
+- translators: `text` (string, `[None]`) -> `translation` (string, `[None]`), greedy.
 
 A server needs TensorFlow, and tensorflow-text's op library for WordPiece
 models (`import tensorflow_text` before loading; TF Serving builds with it).
@@ -20,10 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from kzoo.errors import check_int
-from kzoo.generation.generator import decode_tokens, right_align
+from kzoo.generation.generator import decode_tokens, left_align
 from kzoo.generation.samplers import make_sampler
-
-MIN_PROMPT_POSITIONS = 2  # `decode_tokens` runs the prompt but its last token first
 
 
 class ClassifierExport(tf.Module):
@@ -52,8 +51,9 @@ class ClassifierExport(tf.Module):
 class GeneratorExport(tf.Module):
     """Raw prompts -> prompt + `num_tokens` sampled tokens, with a keras-hub sampler (no XLA in serving).
 
-    Prompts are tokenized, right-aligned and masked, as `TextGenerator` does;
-    a token outside the vocabulary decodes as the unknown token.
+    Prompts are tokenized and left-aligned, as `TextGenerator` does; a token
+    outside the vocabulary decodes as the unknown token. A model with a
+    position limit refuses (InvalidArgumentError) prompt + `num_tokens` beyond it.
     """
 
     def __init__(self, model, *, sampler="top_p", temperature=1.0, k=5, p=0.9):
@@ -75,16 +75,44 @@ class GeneratorExport(tf.Module):
         if self.seed_state is not None:
             self.seed_state.assign(tf.cast(tf.stack([seed, 0]), self.seed_state.dtype))
         ids = self.preprocessor.encode(prompt)
-        longest = tf.reduce_max(tf.concat([tf.cast(ids.row_lengths(), tf.int32), [0]], 0))
-        width = tf.maximum(longest, MIN_PROMPT_POSITIONS)
-        prompt_ids, mask = right_align(ids, width)
-        tokens = decode_tokens(self.model, self.sampler, prompt_ids, mask, num_tokens)
-        new_ids = tokens[:, width:]
+        tf.debugging.assert_positive(
+            ids.row_lengths(), message="every prompt needs at least one token for a language model to start from")
+        width = tf.reduce_max(tf.cast(ids.row_lengths(), tf.int32))
+        if self.model.max_positions is not None:
+            tf.debugging.assert_less_equal(
+                width + num_tokens, self.model.max_positions,
+                message=f"prompt + num_tokens is longer than the model's {self.model.max_positions} positions")
+        prompt_ids, lengths = left_align(ids, width)
+        tokens = decode_tokens(self.model, self.sampler, prompt_ids, lengths, num_tokens)
+        new_ids = tf.gather(tokens, lengths[:, None] + tf.range(num_tokens)[None, :], batch_dims=1)
         known = new_ids < tf.shape(self.vocabulary, out_type=new_ids.dtype)[0]
         words = tf.gather(self.vocabulary, tf.where(known, new_ids, self.preprocessor.unknown_id))
         continuation = tf.strings.reduce_join(words, axis=-1, separator=self.preprocessor.separator)
         separator = tf.where(tf.strings.length(continuation) > 0, self.preprocessor.separator, "")
         return {"text": tf.strings.join([prompt, separator, continuation])}
+
+
+class TranslatorExport(tf.Module):
+    """Raw source strings -> greedy translations (the same decoding as `model.translate`, without XLA)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.preprocessor = model.preprocessor
+        self.sampler = make_sampler("greedy")
+        self.start_id, self.end_id = self.preprocessor.start_id, self.preprocessor.end_id
+        self.vocabulary = tf.Variable(self.preprocessor.target.vocabulary + ["", ""], dtype=tf.string,
+                                      trainable=False, name="target_vocabulary")
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def translate(self, text):
+        tokens = self.model.decode_ids(self.preprocessor(text), self.sampler, start_id=self.start_id,
+                                       end_id=self.end_id)[:, 1:]
+        before_end = tf.cumsum(tf.cast(tokens == self.end_id, tf.int32), axis=1) == 0
+        # As `TranslationPreprocessor.detokenize`: no padding, unknown or special id (a model sized larger).
+        kept = tf.ragged.boolean_mask(tokens, before_end & (tokens > 0) & (tokens < self.start_id))
+        words = tf.gather(self.vocabulary, kept)
+        return {"translation": tf.strings.reduce_join(words, axis=-1, separator=self.preprocessor.target.separator)}
 
 
 def export_model(model, directory, *, version=1, label_names=None, sampler="top_p"):
@@ -115,6 +143,9 @@ def export_model(model, directory, *, version=1, label_names=None, sampler="top_
             raise ValueError(f"Invalid value for `label_names`: expected {num_classes} names, received {names!r}")
         module = ClassifierExport(model, names)
         signature = module.classify
+    elif model.task_kind == "translation":
+        module = TranslatorExport(model)
+        signature = module.translate
     else:
         raise ValueError(f"A {model.task_kind} model takes no text: export it with `model.export(...)`.")
     tf.saved_model.save(module, target, signatures={"serving_default": signature})
@@ -147,5 +178,5 @@ def classify_exported(signature, texts):
     return {key: np.asarray(value) for key, value in outputs.items()}
 
 
-__all__ = ["ClassifierExport", "GeneratorExport", "classify_exported", "export_model", "export_run",
+__all__ = ["ClassifierExport", "GeneratorExport", "TranslatorExport", "classify_exported", "export_model", "export_run",
            "load_exported"]

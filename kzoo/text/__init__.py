@@ -11,6 +11,7 @@ import keras
 
 from kzoo.text.char_preprocessor import CharPreprocessor
 from kzoo.text.text_preprocessor import NotAdaptedError, TextPreprocessor, as_text_dataset
+from kzoo.text.translation_preprocessor import TranslationPreprocessor
 from kzoo.text.word_preprocessor import WordPreprocessor
 from kzoo.text.wordpiece_preprocessor import WordPiecePreprocessor
 
@@ -47,6 +48,7 @@ __all__ = [
     "CharPreprocessor",
     "NotAdaptedError",
     "TextPreprocessor",
+    "TranslationPreprocessor",
     "WordPiecePreprocessor",
     "WordPreprocessor",
     "as_text_dataset",

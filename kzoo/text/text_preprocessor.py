@@ -91,6 +91,10 @@ class TextPreprocessor(keras.layers.Layer):
         """Ids run from 0 to `vocabulary_size - 1`."""
         return len(self.vocabulary)
 
+    def vocabulary_sizes(self):
+        """The model hyperparameters the vocabulary fixes."""
+        return {"vocabulary_size": self.vocabulary_size}
+
     def adapt(self, texts):
         """Learns the vocabulary from training texts (strings, or a dataset of strings or of `(text, label)`)."""
         raise TypeError(f"{type(self).__name__} has a fixed vocabulary: it needs no `adapt`.")

@@ -6,9 +6,11 @@ import keras
 import numpy as np
 
 from kzoo.data import load as load_dataset
+from kzoo.errors import check_texts
 from kzoo.training import run_dir as rd
 from kzoo.training.inputs import join_texts, make_batches
 from kzoo.training.loop import Trainer
+from kzoo.training.translation_metrics import corpus_bleu
 
 MAX_ECHO = 200  # characters of an input text repeated in results
 
@@ -66,18 +68,10 @@ def evaluate(run_dir, dataset, *, batch_size=None, data_format=None, text_column
         data = join_texts(data)
     batches = make_batches(run.task, data, run.preprocessor,
                            batch_size=batch_size or run.config["settings"]["batch_size"])
-    return Trainer(run.model, task=run.task, jit_compile=jit_compile).evaluate(batches)
-
-
-def check_texts(texts):
-    """A list of strings; anything else is a clear error."""
-    if isinstance(texts, str):
-        raise TypeError("`texts` must be a list of strings; wrap a single text in a list.")
-    texts = list(texts)
-    for index, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"Text #{index + 1} is not a string: received {type(text).__name__}.")
-    return texts
+    metrics = Trainer(run.model, task=run.task, jit_compile=jit_compile).evaluate(batches)
+    if run.task == "translation":
+        metrics["bleu"] = corpus_bleu(run.model, data)
+    return metrics
 
 
 def probabilities(model, texts, *, batch_size=64):
@@ -87,7 +81,8 @@ def probabilities(model, texts, *, batch_size=64):
 
 
 def predict(run_dir_or_run, texts, *, batch_size=64):
-    """`[{"text", "label", "probabilities": {label: p}}]` for each text, in order.
+    """`[{"text", "label", "probabilities": {label: p}}]` for each text, in order (a translator's run:
+    `[{"text", "translation"}]`, greedy).
 
     Empty or whitespace-only texts are classified too (the model sees no word);
     `text` repeats at most the first 200 characters of each input.
@@ -97,6 +92,10 @@ def predict(run_dir_or_run, texts, *, batch_size=64):
         'positive'
     """
     run = _as_run(run_dir_or_run)
+    if run.task == "translation":
+        texts = check_texts(texts)
+        translations = run.model.translate(texts, batch_size=batch_size)
+        return [{"text": _echo(text), "translation": translation} for text, translation in zip(texts, translations)]
     if run.task != "classification":
         raise ValueError(f"Run {run.directory!r} is a {run.task} run: use `kzoo generate` for text.")
     texts = check_texts(texts)
@@ -104,12 +103,16 @@ def predict(run_dir_or_run, texts, *, batch_size=64):
     rows = probabilities(run.model, texts, batch_size=batch_size)
     return [
         {
-            "text": text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…",
+            "text": _echo(text),
             "label": names[int(np.argmax(row))],
             "probabilities": {name: float(p) for name, p in zip(names, row)},
         }
         for text, row in zip(texts, rows)
     ]
+
+
+def _echo(text):
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
 
 
 def generate(run_dir_or_run, prompts, **options):

@@ -5,15 +5,18 @@ import tensorflow as tf
 from kzoo import data as kdata
 from kzoo.data.pipeline import (
     batch_examples,
+    batch_pairs,
     batch_windows,
     epoch_seed,
     language_model_windows,
     split_validation,
     tokenized_examples,
+    tokenized_pairs,
 )
 from kzoo.errors import invalid_value
 
-TASK_OF_OUTPUT = {"class_logits": "classification", "next_token_logits": "language_modeling"}
+TASK_OF_OUTPUT = {"class_logits": "classification", "next_token_logits": "language_modeling",
+                  "translation_logits": "translation"}
 
 
 def task_of(spec):
@@ -50,9 +53,11 @@ def load_splits(task, dataset, validation, test, *, options, validation_fraction
 
 
 def training_texts(task, train):
-    """What a preprocessor adapts on: the texts of `(text, label)` data, or a language model's text."""
+    """What a preprocessor adapts on: the texts of `(text, label)` data, a language model's text, or the pairs."""
     if task == "language_modeling":
         return [train]
+    if task == "translation":
+        return train
     return train.map(lambda text, label: text)
 
 
@@ -71,7 +76,7 @@ def data_hyperparameters(spec, hyperparameters, overrides, preprocessor, label_n
     """
     fixed = {}
     if spec.input_kind != "wordpiece_ids" or hyperparameters.get("checkpoint") is None:
-        fixed["vocabulary_size"] = preprocessor.vocabulary_size
+        fixed.update(preprocessor.vocabulary_sizes())
     if label_names is not None:
         if len(label_names) < 2:
             raise ValueError(
@@ -103,6 +108,12 @@ class Batches:
         if task == "language_modeling":
             self._examples = language_model_windows(tf.data.Dataset.from_tensors(data), preprocessor)
             self._batch = lambda examples, **order: batch_windows(examples, batch_size=batch_size, **order)
+        elif task == "translation":
+            self._examples = tokenized_pairs(data, preprocessor)
+            self._batch = lambda examples, **order: batch_pairs(
+                examples, preprocessor, batch_size=batch_size, drop_remainder=fixed_length,
+                fixed_length=fixed_length, **order,
+            )
         else:
             self._examples = tokenized_examples(data, preprocessor)
             self._batch = lambda examples, **order: batch_examples(

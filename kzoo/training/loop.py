@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 logger = logging.getLogger("kzoo")
-TASK_KINDS = ("classification", "language_modeling", "regression")
+TASK_KINDS = ("classification", "language_modeling", "translation", "regression")
 # Errors XLA raises for an op or a shape it cannot compile.
 _XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError)
 
@@ -33,7 +33,8 @@ class Trainer:
         >>> history = trainer.fit(train_batches, epochs=3, validation=val_batches)
     """
 
-    def __init__(self, model, *, optimizer=None, task, strategy=None, jit_compile=True, steps_per_execution=1):
+    def __init__(self, model, *, optimizer=None, task, strategy=None, jit_compile=True, steps_per_execution=1,
+                 label_smoothing=0.0):
         if task not in TASK_KINDS:
             raise ValueError(f"Unknown task {task!r}. Valid tasks: {', '.join(TASK_KINDS)}.")
         self.model = model
@@ -41,6 +42,7 @@ class Trainer:
         self.task = task
         self.strategy = strategy or tf.distribute.get_strategy()
         self.steps_per_execution = steps_per_execution
+        self.label_smoothing = label_smoothing  # of the training loss only; metrics stay plain cross-entropy
         self.jit_compile = jit_compile
         self.xla_fallback_reason = None
         # Sums of (loss, correct, count, steps), kept outside the strategy: updated
@@ -54,36 +56,43 @@ class Trainer:
     # === Steps ===
 
     def _per_item_losses(self, labels, outputs):
-        """Per-item losses and correct flags (items: examples, or tokens for a language model)."""
+        """Per-item losses, correct flags and weights (items: examples, or tokens for language models and
+        translators, whose padding labels (id 0) weigh nothing)."""
         outputs = tf.cast(outputs, tf.float32)
         if self.task == "regression":
             losses = tf.reduce_mean(tf.square(outputs - tf.cast(labels, tf.float32)), axis=-1)
-            return losses, tf.zeros_like(losses)
+            return losses, tf.zeros_like(losses), tf.ones_like(losses)
         labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
         logits = tf.reshape(outputs, [-1, tf.shape(outputs)[-1]])
         losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
         correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), labels), tf.float32)
-        return losses, correct
+        weights = tf.cast(labels != 0, tf.float32) if self.task == "translation" else tf.ones_like(losses)
+        return losses, correct, weights
 
     def _train_step(self, inputs, labels):
         with tf.GradientTape() as tape:
             outputs = self.model(inputs, training=True)
-            losses, correct = self._per_item_losses(labels, outputs)
+            losses, correct, weights = self._per_item_losses(labels, outputs)
+            trained = losses
+            if self.label_smoothing:  # (1 - e) * cross-entropy + e * cross-entropy against the uniform distribution
+                logits = tf.reshape(tf.cast(outputs, tf.float32), [-1, tf.shape(outputs)[-1]])
+                uniform = -tf.reduce_mean(tf.nn.log_softmax(logits), axis=-1)
+                trained = (1.0 - self.label_smoothing) * losses + self.label_smoothing * uniform
             # Averages over the global batch, so gradients summed across replicas are right.
-            loss = tf.nn.compute_average_loss(losses)
+            loss = tf.nn.compute_average_loss(trained * weights)
             if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
                 loss = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(loss, self.model.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
-        return self._sums(losses, correct)
+        return self._sums(losses, correct, weights)
 
     def _eval_step(self, inputs, labels):
         outputs = self.model(inputs, training=False)
         return self._sums(*self._per_item_losses(labels, outputs))
 
     @staticmethod
-    def _sums(losses, correct):
-        return tf.stack([tf.reduce_sum(losses), tf.reduce_sum(correct), tf.cast(tf.size(losses), tf.float32)])
+    def _sums(losses, correct, weights):
+        return tf.stack([tf.reduce_sum(losses * weights), tf.reduce_sum(correct * weights), tf.reduce_sum(weights)])
 
     def _make_functions(self):
         train_step = tf.function(self._train_step, jit_compile=self.jit_compile)

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from kzoo._backend import device_kind
 from kzoo.data.pipeline import count_batches
-from kzoo.errors import check_choice, check_int, invalid_value
+from kzoo.errors import check_choice, check_fraction, check_int, invalid_value
 from kzoo.generation import TextGenerator
 from kzoo.models.task import make_optimizer
 from kzoo.registry import create_model, get_spec
@@ -39,6 +39,7 @@ from kzoo.training.inputs import Batches, data_hyperparameters, load_splits, mak
 from kzoo.training.loop import Trainer
 from kzoo.training.static_shapes import check_tpu_ready
 from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger
+from kzoo.training.translation_metrics import corpus_bleu
 
 logger = logging.getLogger("kzoo")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -72,6 +73,7 @@ class TrainOptions:
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT_SECONDS
     fixed_length: bool = False  # one static batch shape (TPU-ready), checked before training; always on a TPU
     early_stopping_patience: int | None = None
+    label_smoothing: float = 0.0  # of classification, language model and translation targets
     tensorboard_update_freq: int = 50
     profile_batches: tuple | None = None
     data_format: str | None = None
@@ -110,6 +112,7 @@ class TrainOptions:
             check_int("early_stopping_patience", self.early_stopping_patience, minimum=1)
         if self.time_budget_seconds is not None and not self.time_budget_seconds > 0:
             raise invalid_value("time_budget_seconds", "a number of seconds > 0", self.time_budget_seconds)
+        self.label_smoothing = check_fraction("label_smoothing", self.label_smoothing)
         if not 0 < self.validation_fraction < 1:
             raise invalid_value("validation_fraction", "a float in (0, 1)", self.validation_fraction)
         self.overrides = dict(self.overrides or {})
@@ -119,7 +122,7 @@ class TrainOptions:
     def settings(self):
         """What must match for a run directory to be resumed (see `run_dir.check_same_run`)."""
         keys = ("model", "preset", "overrides", "epochs", "batch_size", "learning_rate", "optimizer", "max_length",
-                "precision", "seed", "fixed_length", "validation_fraction")
+                "precision", "seed", "fixed_length", "validation_fraction", "label_smoothing")
         return {key: getattr(self, key) for key in keys}
 
 
@@ -263,7 +266,7 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
         if jit_compile and kind == "cpu" and strategy.num_replicas_in_sync > 1:
             jit_compile, chosen_by = False, "several replicas on cpu (XLA has no CPU kernels for all-reduce)"
     trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=jit_compile,
-                      steps_per_execution=options.steps_per_execution)
+                      steps_per_execution=options.steps_per_execution, label_smoothing=options.label_smoothing)
     if options.fixed_length:  # fail now, not after the first epoch on a TPU
         check_tpu_ready(trainer, {"train": train_batches.for_epoch(0), "validation": valid_batches})
     checkpoint = EpochCheckpoint(model, optimizer, rd.path(out, rd.CHECKPOINTS), rd.path(out, rd.HISTORY),
@@ -325,7 +328,7 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
         "train": {k: v for k, v in chosen.items() if k in ("loss", "accuracy", "perplexity")},
         "validation": trainer.evaluate(valid_batches),
         "examples_per_second": _median([h["examples_per_second"] for h in history[1:] or history]),
-        "examples_unit": "tokens" if task == "language_modeling" else "examples",
+        "examples_unit": "examples" if task == "classification" else "tokens",
         "wall_seconds": wall_seconds + sum(h.get("epoch_seconds", 0.0) for h in restored_history),
         "jit_compile": trainer.jit_compile,
         "jit_compile_chosen_by": chosen_by,
@@ -342,6 +345,10 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
     }
     if data.test is not None:
         metrics["test"] = trainer.evaluate(make_batches(task, data.test, data.preprocessor, **batching))
+    if task == "translation":  # the score translations are judged by, of greedy decoding
+        metrics["validation"]["bleu"] = corpus_bleu(model, data.validation)
+        if data.test is not None:
+            metrics["test"]["bleu"] = corpus_bleu(model, data.test)
     rd.write_json(out, rd.METRICS, metrics)
     return metrics
 
