@@ -53,11 +53,10 @@ class Translator:
             seed_generator.state.assign(np.array([seed, 0], dtype=seed_generator.state.dtype))
 
         translations = []
-        source = self.preprocessor.source
         for start in range(0, len(texts), batch_size):
-            ids = source.tokenize(tf.constant(texts[start : start + batch_size], tf.string))
-            ids = pad_to_bucket(ids.to_tensor(shape=[None, max(1, int(tf.reduce_max(ids.row_lengths(), 0)))]),
-                                source.sequence_length)
+            # The preprocessor pads to the longest source (at least one step); buckets bound the traces.
+            chunk = tf.constant(texts[start : start + batch_size], tf.string)
+            ids = pad_to_bucket(self.preprocessor(chunk), self.preprocessor.sequence_length)
             tokens = keras.ops.convert_to_numpy(function(ids))
             translations.extend(self.preprocessor.detokenize(row[1:]) for row in tokens)
         return translations
