@@ -119,3 +119,17 @@ def test_demo_is_deterministic_and_has_both_tasks():
     assert any(" not " in text for text, _ in first)  # negation: word order matters
     text = next(kzoo.data.load("demo", task="language_modeling").as_numpy_iterator()).decode()
     assert len(text) > 10_000
+
+
+def test_demo_takes_the_first_examples_of_a_split_as_tfds_does():
+    first = _examples(kzoo.data.load("demo:train[:50]"))
+    assert first == _examples(kzoo.data.load("demo"))[:50]
+    assert len(_examples(kzoo.data.load("demo:validation[:5000]"))) == 1000  # no more than the split has
+    sources = list(kzoo.data.load("demo:test[:3]", task="translation").as_numpy_iterator())
+    assert len(sources) == 3
+    text = next(kzoo.data.load("demo:train[:10]", task="language_modeling").as_numpy_iterator()).decode()
+    assert text.count("\n") == 10  # ten sentences, one a line
+    with pytest.raises(ValueError, match=r"Unknown split 'train\[10:\]' of `demo`.*as in `train\[:1000\]`"):
+        kzoo.data.load("demo:train[10:]")
+    with pytest.raises(ValueError, match=r"'train\[:0\]' of `demo` takes no example"):
+        kzoo.data.load("demo:train[:0]")

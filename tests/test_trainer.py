@@ -95,3 +95,10 @@ def test_model_selection_uses_accuracy_for_classifiers_and_loss_for_language_mod
     assert ModelSelection.for_task("classification").best_epoch(history) == 2
     assert ModelSelection.for_task("language_modeling").best_epoch(history) == 1
     assert ModelSelection.for_task("classification").best_value([]) is None
+
+
+def test_no_tpu_is_a_clear_error_naming_the_address():
+    from kzoo.training import make_strategy
+
+    with pytest.raises(ValueError, match=r"No TPU found at 'local' .*--strategy auto"):
+        make_strategy("tpu", tpu="local")

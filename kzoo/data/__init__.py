@@ -1,6 +1,7 @@
 """Named datasets -> `tf.data.Dataset` of `(text, label)`, of text, or of `(source, target)` texts.
 
-`spec` is `demo`, a TFDS name (optionally `name:split`), or a local path.
+`spec` is `demo`, a TFDS name (optionally `name:split`, or the first examples of a split: `demo:train[:1000]`,
+as in TFDS), or a local path.
 
 Example:
     >>> dataset = kzoo.data.load("demo")
@@ -41,11 +42,12 @@ def list_datasets():
 
 
 def parse_spec(spec, default_split="train"):
-    """`(name_or_path, split)`; `imdb_reviews:test` names a split."""
-    if os.path.exists(spec) or ":" not in spec:
+    """`(name_or_path, split)`; `imdb_reviews:test` names a split, `demo:train[:1000]` a slice of one (TFDS style)."""
+    head = spec.split("[", 1)[0]  # a slice has a colon of its own
+    if os.path.exists(spec) or ":" not in head:
         return spec, default_split
-    name, _, split = spec.rpartition(":")
-    return name, split
+    cut = head.rindex(":")
+    return spec[:cut], spec[cut + 1:]
 
 
 def load(

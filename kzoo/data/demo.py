@@ -8,6 +8,7 @@ for running kzoo anywhere with no network, not a benchmark.
 """
 
 import random
+import re
 
 POSITIVE = ["good", "great", "fine", "lovely", "moving", "funny", "clever", "charming", "gripping", "superb"]
 NEGATIVE = ["bad", "dull", "awful", "boring", "clumsy", "silly", "tedious", "bland", "messy", "weak"]
@@ -35,6 +36,23 @@ def _sentence(rng):
 
 
 _SPLITS = {"train": (8000, 101), "validation": (1000, 202), "test": (2000, 303)}
+_FIRST_EXAMPLES = re.compile(r"(?P<split>\w+)\[:(?P<count>\d+)\]")  # TFDS's slice syntax: "train[:1000]"
+
+
+def _size_and_seed(split):
+    """How many examples `split` has and its seed; `train[:N]` is the first N examples of `train`."""
+    match = _FIRST_EXAMPLES.fullmatch(split)
+    name = match["split"] if match else split
+    if name not in _SPLITS:
+        raise ValueError(f"Unknown split {split!r} of `demo`. Valid splits: {', '.join(_SPLITS)}, or the first N "
+                         "examples of one, as in `train[:1000]`.")
+    size, seed = _SPLITS[name]
+    if match is None:
+        return size, seed
+    count = int(match["count"])
+    if count < 1:
+        raise ValueError(f"The split {split!r} of `demo` takes no example: give N >= 1 in `{name}[:N]`.")
+    return min(count, size), seed
 
 
 def demo_classification(split="train"):
@@ -44,9 +62,7 @@ def demo_classification(split="train"):
         >>> texts, labels = demo_classification("train")
         >>> texts[0], LABEL_NAMES[labels[0]]
     """
-    if split not in _SPLITS:
-        raise ValueError(f"Unknown split {split!r} of `demo`. Valid splits: {', '.join(_SPLITS)}.")
-    size, seed = _SPLITS[split]
+    size, seed = _size_and_seed(split)
     rng = random.Random(seed)
     pairs = [_sentence(rng) for _ in range(size)]
     return [t for t, _ in pairs], [label for _, label in pairs]
@@ -54,9 +70,7 @@ def demo_classification(split="train"):
 
 def demo_text(split="train"):
     """A few tens of thousands of characters of demo prose for language modelling."""
-    if split not in _SPLITS:
-        raise ValueError(f"Unknown split {split!r} of `demo`. Valid splits: {', '.join(_SPLITS)}.")
-    size, seed = _SPLITS[split]
+    size, seed = _size_and_seed(split)
     rng = random.Random(seed + 7)
     lines = []
     for _ in range(size):
@@ -94,9 +108,7 @@ def demo_pairs(split="train"):
         >>> sources, targets = demo_pairs("train")
         >>> sources[0], targets[0]
     """
-    if split not in _SPLITS:
-        raise ValueError(f"Unknown split {split!r} of `demo`. Valid splits: {', '.join(_SPLITS)}.")
-    size, seed = _SPLITS[split]
+    size, seed = _size_and_seed(split)
     rng = random.Random(seed + 11)
     pairs = [_pair(rng) for _ in range(size)]
     return [english for english, _ in pairs], [chinese for _, chinese in pairs]

@@ -7,6 +7,7 @@ that takes ids, as a plain Keras model does.
 """
 
 import math
+import warnings
 
 import keras
 import numpy as np
@@ -224,15 +225,19 @@ class Task(keras.Model):
         Language models train on windows of their text: `fit(texts)`;
         translators on sentence pairs: `fit(sources, targets)`.
         """
-        if is_text(x):
+        text = is_text(x)
+        if text:
             x = self.text_batches(x, y, batch_size=batch_size, shuffle=shuffle)
             y, batch_size, shuffle = None, None, False  # the batches are shuffled already
             if validation_data is not None:
                 validation_data = self._text_validation(validation_data)
         if getattr(self, "_warmup_pending", False):
             self._schedule_warmup(_steps_per_epoch(x, y, batch_size, kwargs.get("steps_per_epoch")), epochs)
-        return super().fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
-                           shuffle=shuffle, **kwargs)
+        with warnings.catch_warnings():
+            if text:  # bucketed batches have no count in advance: Keras learns it in epoch 1 and warns, needlessly
+                warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+            return super().fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
+                               shuffle=shuffle, **kwargs)
 
     def _text_validation(self, validation_data):
         if isinstance(validation_data, tf.data.Dataset):

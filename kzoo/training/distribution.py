@@ -45,10 +45,7 @@ def make_strategy(name="auto", *, tpu=None, worker_timeout=DEFAULT_WORKER_TIMEOU
         name = ("tpu" if tpu else "multi_worker" if _num_workers(cluster) > 1
                 else "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "default")
     if name == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=None if tpu in (None, "local") else tpu)
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
+        return _tpu_strategy(tpu)
     if name == "multi_worker":
         if not cluster.get("worker") and not cluster.get("chief"):
             raise ValueError(
@@ -69,6 +66,19 @@ def make_strategy(name="auto", *, tpu=None, worker_timeout=DEFAULT_WORKER_TIMEOU
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def _tpu_strategy(tpu):
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=None if tpu in (None, "local") else tpu)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:  # what TensorFlow raises varies with the host
+        raise ValueError(
+            f"No TPU found at {tpu or 'local'!r} ({_first_line(error)}). On a Cloud TPU VM or a Colab TPU runtime use "
+            "`--tpu local`; for a remote TPU give its name or grpc:// address; without a TPU use `--strategy auto`."
+        ) from error
+    return tf.distribute.TPUStrategy(resolver)
 
 
 def _cluster_from_environment():

@@ -35,6 +35,11 @@ class Run:
     def preprocessor(self):
         return self.model.preprocessor
 
+    @property
+    def history(self):
+        """One dict per finished epoch: its train and validation metrics, learning rate, examples/s and time."""
+        return rd.read_json(self.directory, rd.HISTORY)
+
 
 def load_run(run_dir):
     """Loads `model.keras` (safe mode: no arbitrary code) with its preprocessor and vocabulary.
