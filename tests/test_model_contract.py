@@ -28,10 +28,11 @@ def _config_json(model):
     return json.dumps(keras.saving.serialize_keras_object(model)["config"], sort_keys=True)
 
 
-def test_registry_lists_the_eight_models():
+def test_registry_lists_the_nine_models():
     assert MODEL_NAMES == [
         "bag_of_embeddings_classifier",
         "bert_classifier",
+        "cnn_classifier",
         "linear_regression",
         "lstm_classifier",
         "lstm_language_model",

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import kzoo
-from kzoo.layers import HashedNgrams, MaskedMeanPooling
+from kzoo.layers import HashedNgrams, MaskedMaxPooling, MaskedMeanPooling
 from kzoo.models import fit_linear_regression, make_linear_data
 from kzoo.pretrained import resolve_checkpoint
 
@@ -61,7 +61,7 @@ def test_lstm_classifier_ignores_padding():
     np.testing.assert_allclose(short, padded, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["bag_of_embeddings_classifier", "transformer_classifier"])
+@pytest.mark.parametrize("name", ["bag_of_embeddings_classifier", "cnn_classifier", "transformer_classifier"])
 def test_pooled_classifiers_ignore_padding(name):
     model = kzoo.create_model(name, preset="tiny")
     short = model(np.array([[3, 4, 5]]))
@@ -87,7 +87,30 @@ def test_masked_mean_pooling_gives_zero_for_an_all_padding_row():
     np.testing.assert_allclose(pooled[1], keras.ops.convert_to_numpy(embedded(np.array([4])))[0])
 
 
-@pytest.mark.parametrize("layer", [HashedNgrams(vocabulary_size=5, num_buckets=7), MaskedMeanPooling()])
+def test_masked_max_pooling_keeps_padding_out_of_the_max_and_gives_zero_for_an_all_padding_row():
+    features = np.array([[[-3.0, -7.0], [5.0, 9.0]], [[1.0, 2.0], [3.0, 4.0]]], np.float32)
+    pooled = keras.ops.convert_to_numpy(MaskedMaxPooling()(features, mask=np.array([[True, False], [False, False]])))
+    np.testing.assert_array_equal(pooled, [[-3.0, -7.0], [0.0, 0.0]])  # the padded step's larger values lose
+
+
+def test_cnn_classifier_is_kims_and_can_freeze_its_embeddings(tmp_path):
+    kim = kzoo.create_model("cnn_classifier", preset="rand")
+    assert (kim.filter_sizes, kim.num_filters, kim.dropout) == ((3, 4, 5), 100, 0.5)
+    model = kzoo.create_model("cnn_classifier", preset="tiny", freeze_embeddings=True)
+    table = model.token_embedding.embeddings
+    assert table.path not in {weight.path for weight in model.trainable_weights}
+    logits = keras.ops.convert_to_numpy(model(np.array([[0, 0, 0], [3, 0, 0]])))
+    assert np.all(np.isfinite(logits))  # an empty text too
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert restored.freeze_embeddings and not restored.token_embedding.trainable and restored.filter_sizes == (2, 3)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(restored(np.array([[0, 0, 0], [3, 0, 0]]))), logits,
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="Invalid value for `filter_sizes`"):
+        kzoo.create_model("cnn_classifier", preset="tiny", filter_sizes=[])
+
+
+@pytest.mark.parametrize("layer", [HashedNgrams(vocabulary_size=5, num_buckets=7), MaskedMaxPooling(), MaskedMeanPooling()])
 def test_layers_round_trip_their_config(layer):
     restored = layer.__class__.from_config(layer.get_config())
     assert restored.get_config() == layer.get_config()

@@ -8,6 +8,7 @@ def test_list_models_filters_with_shell_patterns():
     assert kzoo.list_models("*classifier") == [
         "bag_of_embeddings_classifier",
         "bert_classifier",
+        "cnn_classifier",
         "lstm_classifier",
         "transformer_classifier",
     ]

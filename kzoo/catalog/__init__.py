@@ -8,6 +8,7 @@ once. The Keras models themselves live in `kzoo.models`.
 from kzoo.catalog import (  # noqa: F401  (each module registers one model)
     bag_of_embeddings,
     bert,
+    cnn_classifier,
     linear_regression,
     lstm_classifier,
     lstm_language_model,

@@ -8,6 +8,7 @@ from kzoo import text  # noqa: F401  (the preprocessors a saved model holds)
 
 from kzoo.models.bag_of_embeddings import BagOfEmbeddingsClassifier
 from kzoo.models.bert import BertClassifier
+from kzoo.models.cnn_classifier import CNNClassifier
 from kzoo.models.linear_regression import LinearRegression, fit_linear_regression, make_linear_data
 from kzoo.models.lstm_classifier import LSTMClassifier
 from kzoo.models.language_model import LanguageModel

@@ -1,0 +1,55 @@
+"""Catalogue entry: Kim (2014)'s convolutional sentence classifier (`kzoo.models.cnn_classifier`)."""
+
+from kzoo.catalog.preprocessors import classifier_preprocessor
+from kzoo.registry import CompileDefaults, register_model
+
+
+@register_model(
+    family="cnn",
+    rebuilds="Kim (2014) CNN, as in the Keras examples: Embedding -> Conv1D widths 3/4/5 x 100 (ReLU) -> global max "
+             "pooling -> Dropout(0.5) -> Dense(softmax)",
+    presets={
+        "tiny": {"vocabulary_size": 10, "embedding_dim": 4, "filter_sizes": (2, 3), "num_filters": 4, "dropout": 0.1},
+        # Kim's CNN-rand: embeddings learnt from scratch.
+        "rand": {"vocabulary_size": 20_000, "embedding_dim": 128, "filter_sizes": (3, 4, 5), "num_filters": 100,
+                 "dropout": 0.5},
+        # Kim's CNN-static: pretrained vectors (MiniLM-L6's WordPiece embeddings, 384-d) kept fixed.
+        "minilm_static": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": True},
+        # The default, Kim's CNN-non-static: the pretrained vectors fine-tuned with the filters.
+        "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": False},
+    },
+    default_preset="minilm",
+    input_kind="word_ids",
+    output_kind="class_logits",
+    compile_defaults=CompileDefaults(optimizer="adam", learning_rate=1e-3),
+    preprocessor=classifier_preprocessor,
+)
+def cnn_classifier(
+    *,
+    vocabulary_size=20_000,
+    num_classes=2,
+    embedding_dim=128,
+    filter_sizes=(3, 4, 5),
+    num_filters=100,
+    dropout=0.5,
+    freeze_embeddings=False,
+    pretrained_embeddings=None,
+    dtype=None,
+    preprocessor=None,
+):
+    """Kim (2014)'s CNN text classifier: filters of widths 3, 4 and 5 (100 each), max over time, dropout 0.5.
+
+    `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
+    that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
+
+    Example:
+        >>> model = kzoo.create_model("cnn_classifier", preset="minilm_static", num_classes=6)
+    """
+    arguments = dict(locals())
+    from kzoo.models.cnn_classifier import CNNClassifier
+    from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
+
+    return build_with_pretrained_embeddings(
+        CNNClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+    )

@@ -1,0 +1,94 @@
+"""Kim (2014)'s convolutional sentence classifier: n-gram filters, max over time, dropout, softmax."""
+
+import keras
+from keras import ops
+
+from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.layers import MaskedMaxPooling
+from kzoo.models.task import Task, apply, classifier_head
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class CNNClassifier(Task):
+    """Token embeddings -> parallel Conv1D filters of several widths (ReLU) -> max over time -> dropout -> logits.
+
+    Padding (id 0) is zeroed before the convolutions and kept out of the max,
+    so a text gets the same logits however far its batch pads it.
+    `freeze_embeddings=True` is Kim's "static" variant (pretrained vectors kept
+    fixed), the default his "non-static" one (fine-tuned).
+
+    Example:
+        >>> model = CNNClassifier(vocabulary_size=20_000, num_classes=2)
+        >>> model.compile()
+        >>> logits = model(np.array([[12, 7, 99, 0, 0]]))
+    """
+
+    registered_as = "cnn_classifier"  # its compile() defaults are that catalogue entry's
+
+    def __init__(
+        self,
+        *,
+        vocabulary_size,
+        num_classes=2,
+        embedding_dim=128,
+        filter_sizes=(3, 4, 5),
+        num_filters=100,
+        dropout=0.5,
+        freeze_embeddings=False,
+        dtype=None,
+        **kwargs,
+    ):
+        check_int("vocabulary_size", vocabulary_size, minimum=2)
+        check_int("num_classes", num_classes, minimum=2)
+        check_int("embedding_dim", embedding_dim, minimum=1)
+        check_int("num_filters", num_filters, minimum=1)
+        check_fraction("dropout", dropout)
+        filter_sizes = tuple(filter_sizes) if isinstance(filter_sizes, (list, tuple)) else filter_sizes
+        if not isinstance(filter_sizes, tuple) or not filter_sizes:
+            raise invalid_value("filter_sizes", "a non-empty list of filter widths", filter_sizes)
+        for width in filter_sizes:
+            check_int("filter_sizes", width, minimum=1)
+
+        # === Layers ===
+        self.token_embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, dtype=dtype,
+                                                      name="token_embedding")
+        self.token_embedding.trainable = not freeze_embeddings
+        self.convolutions = [
+            keras.layers.Conv1D(num_filters, width, padding="same", activation="relu", dtype=dtype,
+                                name=f"conv_width_{width}")
+            for width in filter_sizes
+        ]
+        self.pooling = MaskedMaxPooling(dtype=dtype, name="max_over_time")
+        self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
+
+        # === Functional Model ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        mask = ops.not_equal(token_ids, 0)
+        embedded = self.token_embedding(token_ids)
+        # Zeroed padding: a filter at the end of a text sees the zeros Kim padded with, whatever the batch's padding.
+        embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
+        pooled = [self.pooling(convolution(embedded), mask=mask) for convolution in self.convolutions]
+        features = pooled[0] if len(pooled) == 1 else keras.layers.Concatenate(name="features")(pooled)
+        logits = apply(self.head, features)
+        super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.num_classes = num_classes
+        self.embedding_dim = embedding_dim
+        self.filter_sizes = filter_sizes
+        self.num_filters = num_filters
+        self.dropout = dropout
+        self.freeze_embeddings = freeze_embeddings
+
+    def get_config(self):
+        return {
+            **self._base_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "num_classes": self.num_classes,
+            "embedding_dim": self.embedding_dim,
+            "filter_sizes": list(self.filter_sizes),
+            "num_filters": self.num_filters,
+            "dropout": self.dropout,
+            "freeze_embeddings": self.freeze_embeddings,
+        }
