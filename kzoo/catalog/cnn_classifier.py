@@ -13,12 +13,14 @@ from kzoo.registry import CompileDefaults, register_model
         # Kim's CNN-rand: embeddings learnt from scratch.
         "rand": {"vocabulary_size": 20_000, "embedding_dim": 128, "filter_sizes": (3, 4, 5), "num_filters": 100,
                  "dropout": 0.5},
-        # Kim's CNN-static: pretrained vectors (MiniLM-L6's WordPiece embeddings, 384-d) kept fixed.
+        # The default, Kim's CNN-static: pretrained vectors (MiniLM-L6's WordPiece embeddings, 384-d) kept fixed.
+        # Chosen on dev (benchmarks/classifier_datasets.py, 2026-11-26): mean dev accuracy over SST-2, SUBJ and CR
+        # 87.9 against 85.8 fine-tuned (better on each), and twice as fast to train.
         "minilm_static": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": True},
-        # The default, Kim's CNN-non-static: the pretrained vectors fine-tuned with the filters.
+        # Kim's CNN-non-static: the pretrained vectors fine-tuned with the filters.
         "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": False},
     },
-    default_preset="minilm",
+    default_preset="minilm_static",
     input_kind="word_ids",
     output_kind="class_logits",
     compile_defaults=CompileDefaults(optimizer="adam", learning_rate=1e-3),
