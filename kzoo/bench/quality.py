@@ -13,8 +13,8 @@ REFERENCES = {
     "transformer_classifier": "from-scratch Transformer on SST-2 ~78-82 (no pretraining)",
     "bert_classifier": "BERT-base 92.7 (dev, Devlin et al., 2019); MiniLM-L6 ~91 (dev, Wang et al., 2020)",
 }
-TARGETS = {"bag_of_embeddings_classifier": 0.81, "lstm_classifier": 0.81, "transformer_classifier": 0.79, "cnn_classifier": 0.85,
-           "bert_classifier": 0.895}
+TARGETS = {"bag_of_embeddings_classifier": 0.81, "lstm_classifier": 0.81, "transformer_classifier": 0.79,
+           "cnn_classifier": 0.85, "bert_classifier": 0.895}
 
 
 def read_sst2(path):

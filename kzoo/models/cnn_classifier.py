@@ -15,7 +15,7 @@ class CNNClassifier(Task):
     Padding (id 0) is zeroed before the convolutions and kept out of the max,
     so a text gets the same logits however far its batch pads it.
     `freeze_embeddings=True` is Kim's "static" variant (pretrained vectors kept
-    fixed), the default his "non-static" one (fine-tuned).
+    fixed: the catalogue's default preset), `False` his "non-static" one (fine-tuned).
 
     Example:
         >>> model = CNNClassifier(vocabulary_size=20_000, num_classes=2)
@@ -43,9 +43,9 @@ class CNNClassifier(Task):
         check_int("embedding_dim", embedding_dim, minimum=1)
         check_int("num_filters", num_filters, minimum=1)
         check_fraction("dropout", dropout)
-        filter_sizes = tuple(filter_sizes) if isinstance(filter_sizes, (list, tuple)) else filter_sizes
-        if not isinstance(filter_sizes, tuple) or not filter_sizes:
+        if not isinstance(filter_sizes, (list, tuple)) or not filter_sizes:
             raise invalid_value("filter_sizes", "a non-empty list of filter widths", filter_sizes)
+        filter_sizes = tuple(filter_sizes)  # a config read back from JSON gives a list
         for width in filter_sizes:
             check_int("filter_sizes", width, minimum=1)
 
