@@ -28,6 +28,9 @@ from kzoo.errors import unknown_name
 INPUT_KINDS = ("word_ids", "char_ids", "wordpiece_ids", "features", "source_target_ids")
 OUTPUT_KINDS = ("class_logits", "next_token_logits", "translation_logits", "regression")
 MAX_BERT_POSITIONS = 512  # position embeddings of the BERT checkpoints kzoo loads
+# The length cap of models whose cost grows linearly with length (bag of embeddings, CNN): they read
+# whole documents (a review's verdict is often at its end); the cap only bounds a batch's memory.
+WHOLE_TEXT_MAX_LENGTH = 4096
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +46,9 @@ class CompileDefaults:
     clipnorm: float | None = None  # gradient norm clipping (recurrent language models)
     epochs: int = 5
     batch_size: int = 32
-    max_length: int = 256  # tokens kept per example (window length for a language model)
+    # Tokens kept per example (window length for a language model); kzoo.train reports how many
+    # texts of each split it cuts (metrics.json "truncation").
+    max_length: int = 256
     # Device kinds ("cpu", "gpu") whose training step is XLA-compiled by default: the faster
     # mode, measured (`xla_measured` says where and how); TPUs always compile. `--xla` /
     # `--no-xla` (`jit_compile=True/False`) override it.

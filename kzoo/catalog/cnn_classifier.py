@@ -1,7 +1,7 @@
 """Catalogue entry: Kim (2014)'s convolutional sentence classifier (`kzoo.models.cnn_classifier`)."""
 
 from kzoo.catalog.preprocessors import classifier_preprocessor
-from kzoo.registry import CompileDefaults, register_model
+from kzoo.registry import WHOLE_TEXT_MAX_LENGTH, CompileDefaults, register_model
 
 
 @register_model(
@@ -23,7 +23,7 @@ from kzoo.registry import CompileDefaults, register_model
     default_preset="minilm_static",
     input_kind="word_ids",
     output_kind="class_logits",
-    compile_defaults=CompileDefaults(optimizer="adam", learning_rate=1e-3),
+    compile_defaults=CompileDefaults(optimizer="adam", learning_rate=1e-3, max_length=WHOLE_TEXT_MAX_LENGTH),
     preprocessor=classifier_preprocessor,
 )
 def cnn_classifier(

@@ -7,7 +7,7 @@ program per bucket (a handful) and short texts do not pay for long ones.
 import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
-BUCKET_LENGTHS = (16, 32, 64, 128, 256, 512, 1024)
+BUCKET_LENGTHS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TOKENIZE_BATCH = 256
 
 

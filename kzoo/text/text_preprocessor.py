@@ -62,6 +62,7 @@ class TextPreprocessor(keras.layers.Layer):
     """
 
     separator = ""  # between tokens when detokenizing
+    special_tokens = 0  # tokens `tokenize` adds to every text ([CLS] and [SEP])
     unknown_id = 1  # the id of a token outside the vocabulary
 
     def __init__(self, *, sequence_length=None, **kwargs):
@@ -139,6 +140,21 @@ class TextPreprocessor(keras.layers.Layer):
         if self.sequence_length is None:
             return ids
         return ids[..., : self.sequence_length] if isinstance(ids, tf.RaggedTensor) else ids[: self.sequence_length]
+
+    def truncated(self, texts):
+        """Whether `tokenize` cuts each text of a 1-D batch of strings (a bool vector).
+
+        Example:
+            >>> preprocessor.truncated(["a short text", "a very long document ..."])
+        """
+        texts = tf.reshape(tf.convert_to_tensor(texts, tf.string), [-1])
+        if self.sequence_length is None:
+            return tf.zeros(tf.shape(texts), tf.bool)
+        room = self.sequence_length - self.special_tokens
+        # Every token covers at least one byte of text, so only texts with more bytes than `room` can be cut.
+        candidates = tf.where(tf.strings.length(texts) > room)
+        cut = self.encode(tf.gather_nd(texts, candidates)).row_lengths() > room
+        return tf.scatter_nd(candidates, tf.cast(cut, tf.int32), tf.shape(texts, out_type=tf.int64)) > 0
 
     def model_inputs(self, token_ids):
         """A padded `(batch, length)` id batch -> the model's inputs.

@@ -114,6 +114,10 @@ class TranslationPreprocessor(keras.layers.Layer):
         """Batches of strings -> ragged `(source ids, target ids)`, each cut to fit `sequence_length`."""
         return self.source.tokenize(sources), self.target.tokenize(targets)
 
+    def truncated_pairs(self, sources, targets):
+        """Whether `tokenize_pairs` cuts each pair (either side) of 1-D batches of strings (a bool vector)."""
+        return tf.logical_or(self.source.truncated(sources), self.target.truncated(targets))
+
     def training_inputs(self, source_ids, target_ids, target_lengths):
         """Padded id batches -> `({"encoder_token_ids", "decoder_token_ids"}, labels)` for teacher forcing.
 

@@ -34,6 +34,7 @@ class WordPiecePreprocessor(TextPreprocessor):
     """
 
     separator = " "
+    special_tokens = 2  # [CLS] and [SEP]
 
     def __init__(self, *, sequence_length=128, lowercase=True, max_tokens=30_522, bert_inputs=False, **kwargs):
         super().__init__(sequence_length=check_int("sequence_length", sequence_length, minimum=3), **kwargs)
@@ -56,7 +57,6 @@ class WordPiecePreprocessor(TextPreprocessor):
     @property
     def is_adapted(self):
         return self._vocabulary is not None
-
 
     def adapt(self, texts):
         """Learns a WordPiece vocabulary of at most `max_tokens` pieces (for a model trained from scratch)."""

@@ -40,6 +40,7 @@ from kzoo.training.loop import Trainer
 from kzoo.training.static_shapes import check_tpu_ready
 from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger
 from kzoo.training.translation_metrics import corpus_bleu
+from kzoo.training.truncation import truncation_report
 
 logger = logging.getLogger("kzoo")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -258,6 +259,8 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
     if steps_per_epoch == 0:
         raise ValueError(f"Dataset {options.dataset!r} gives no training batch of size {options.batch_size} "
                          "(too little data?)")
+    truncation = truncation_report(
+        task, {"train": data.train, "validation": data.validation, "test": data.test}, data.preprocessor)
     model, optimizer = build_model(spec, options, data, strategy, total_steps=steps_per_epoch * options.epochs)
     jit_compile, chosen_by = options.jit_compile, "the caller"
     if jit_compile is None:
@@ -343,6 +346,8 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
         "num_parameters": model.count_params(),
         "resumed_from_epoch": initial_epoch,
     }
+    if truncation is not None:
+        metrics["truncation"] = truncation
     if data.test is not None:
         metrics["test"] = trainer.evaluate(make_batches(task, data.test, data.preprocessor, **batching))
     if task == "translation":  # the score translations are judged by, of greedy decoding
