@@ -67,6 +67,8 @@ def test_train_evaluate_predict_round_trip(name, tmp_path, capsys, small_demo):
         return
     if translator:
         assert 0.0 <= metrics["validation"]["bleu"] <= 100.0 and 0.0 <= evaluated["bleu"] <= 100.0
+        table, = _text_summaries(run_dir, "translations")  # one epoch: one table of validation samples
+        assert table.startswith("| source | reference | translation (greedy) |") and len(table.splitlines()) == 6
         assert main(["predict", str(run_dir), "The film was good.", "The plot is dull."]) == 0
         lines = capsys.readouterr().out.strip("\n").split("\n")
         assert [line.split("\t")[1] for line in lines] == ["The film was good.", "The plot is dull."]
@@ -140,12 +142,18 @@ def test_word_level_language_model_trains_and_generates(tmp_path, capsys, small_
 def test_language_model_logs_a_text_sample_each_epoch(tmp_path, small_demo):
     run_dir = tmp_path / "lm"
     assert _train(run_dir, "lstm_language_model", data=small_demo) == 0
-    samples = []
+    sample, = _text_summaries(run_dir, "sample")
+    assert sample.startswith("```\n") and sample.endswith("\n```")
+
+
+def _text_summaries(run_dir, tag):
+    """The texts a run logged to TensorBoard under `samples/` with `tag`."""
+    texts = []
     folder = run_dir / "logs" / "samples"
     for file in os.listdir(folder):
         for event in tf.compat.v1.train.summary_iterator(str(folder / file)):
-            samples += [v for v in event.summary.value if v.tag == "sample"]
-    assert len(samples) == 1
+            texts += [tf.make_ndarray(v.tensor).item().decode() for v in event.summary.value if v.tag == tag]
+    return texts
 
 
 def test_the_same_seed_gives_the_same_run(tmp_path):

@@ -74,6 +74,23 @@ def test_keras_file_and_export_translate_like_the_model(translator, tmp_path):
     assert [text.decode() for text in served] == expected
 
 
+def test_a_wordpiece_source_splits_unseen_words_into_known_pieces(pairs, tmp_path):
+    model = kzoo.create_model("transformer_translator", preset="tiny", source_tokenizer="wordpiece",
+                              source_vocabulary_size=120, target_vocabulary_size=100)
+    model.preprocessor.adapt(pairs)
+    source = model.preprocessor.source
+    assert type(source).__name__ == "WordPiecePreprocessor" and source.vocabulary_size <= 120
+    pieces = source.tokens(source.encode(tf.constant("filmplot")).numpy())
+    assert len(pieces) > 1 and "[UNK]" not in pieces and pieces[1].startswith("##")  # a word never seen whole
+    texts = ["The film was good.", "The plot is dull."]
+    expected = model.translate(texts)
+    model.save(tmp_path / "translator.keras")
+    restored = kzoo.load_model(tmp_path / "translator.keras")
+    assert restored.preprocessor.source_tokenizer == "wordpiece" and restored.translate(texts) == expected
+    with pytest.raises(ValueError, match="target_tokenizer.*'wordpiece'"):
+        kzoo.create_model("transformer_translator", preset="tiny", target_tokenizer="wordpiece")
+
+
 def test_fit_on_raw_pairs_learns_the_demo_mapping(tmp_path):
     sources, targets = demo.demo_pairs("train")
     model = kzoo.create_model("transformer_translator", preset="tiny", source_vocabulary_size=100,

@@ -42,8 +42,9 @@ def transformer_translator(
 ):
     """Encoder-decoder Transformer translator (keras-hub layers), English words -> Chinese characters by default.
 
-    `source_tokenizer` / `target_tokenizer` ("word" or "char") pick each
-    language's tokens (Chinese is written without spaces: characters). The
+    `source_tokenizer` ("word", "wordpiece" or "char") and `target_tokenizer`
+    ("word" or "char") pick each language's tokens (Chinese is written without
+    spaces: characters; WordPiece splits rare English words into known pieces). The
     vocabulary sizes cap what the preprocessor learns with `adapt`; kzoo.train
     then sizes the model to the vocabularies it found. `sequence_length` is the
     most tokens kept per sentence on each side.

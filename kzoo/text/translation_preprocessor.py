@@ -10,14 +10,21 @@ from kzoo.errors import check_choice, check_int
 from kzoo.text.char_preprocessor import CharPreprocessor
 from kzoo.text.text_preprocessor import NotAdaptedError
 from kzoo.text.word_preprocessor import WordPreprocessor
+from kzoo.text.wordpiece_preprocessor import WordPiecePreprocessor
 
-TOKENIZERS = ("word", "char")  # English words; characters for a language written without spaces (Chinese)
+# English words (or WordPiece, learnt from the training sources: rare words split into known pieces instead of
+# becoming [UNK]); characters for a language written without spaces (Chinese). The target side is detokenized
+# by joining its tokens, so it takes words or characters.
+SOURCE_TOKENIZERS = ("word", "wordpiece", "char")
+TARGET_TOKENIZERS = ("word", "char")
 SPECIAL_TOKENS = ("[START]", "[END]")  # appended to the target vocabulary
 
 
 def _text_preprocessor(tokenizer, max_tokens, sequence_length):
     if tokenizer == "word":
         return WordPreprocessor(max_tokens=max_tokens, sequence_length=sequence_length)
+    if tokenizer == "wordpiece":
+        return WordPiecePreprocessor(max_tokens=max_tokens, sequence_length=sequence_length)
     return CharPreprocessor(max_tokens=max_tokens, sequence_length=sequence_length)
 
 
@@ -40,8 +47,8 @@ class TranslationPreprocessor(keras.layers.Layer):
                  target_max_tokens=4_000, sequence_length=40, **kwargs):
         kwargs.setdefault("dtype", "int32")
         super().__init__(trainable=False, **kwargs)
-        check_choice("source_tokenizer", source_tokenizer, TOKENIZERS)
-        check_choice("target_tokenizer", target_tokenizer, TOKENIZERS)
+        check_choice("source_tokenizer", source_tokenizer, SOURCE_TOKENIZERS)
+        check_choice("target_tokenizer", target_tokenizer, TARGET_TOKENIZERS)
         check_int("sequence_length", sequence_length, minimum=2)
         self.source_tokenizer, self.target_tokenizer = source_tokenizer, target_tokenizer
         self.source_max_tokens, self.target_max_tokens = source_max_tokens, target_max_tokens

@@ -79,18 +79,19 @@ def _hparam_value(value):
 
 
 class SampleTextLogger(keras.callbacks.Callback):
-    """Logs a sampled continuation of a fixed prompt as TensorBoard text each epoch.
+    """Logs text made at the end of each epoch as TensorBoard text (Markdown), under `samples/`.
+
+    `make_text()` gives the text: a language model's continuation of a prompt
+    (`continuation_sample`), a translator's output for a few validation
+    sources next to their references (`translation_samples`).
 
     Example:
-        >>> SampleTextLogger(TextGenerator(model, tokenizer), "ROMEO:", "runs/x/logs")
+        >>> SampleTextLogger(continuation_sample(TextGenerator(model, preprocessor), "ROMEO:"), "runs/x/logs")
     """
 
-    def __init__(self, generator, prompt, log_dir, *, max_length=200, sampler="top_p", p=0.9, seed=0):
+    def __init__(self, make_text, log_dir, *, tag="sample"):
         super().__init__()
-        self.generator = generator
-        self.prompt = prompt
-        self.log_dir = log_dir
-        self.options = {"max_length": max_length, "sampler": sampler, "p": p, "seed": seed}
+        self.make_text, self.log_dir, self.tag = make_text, log_dir, tag
         self.last_sample = None
 
     def on_train_begin(self, logs=None):
@@ -98,13 +99,42 @@ class SampleTextLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         try:
-            self.last_sample = self.generator.generate([self.prompt], **self.options)[0]
+            self.last_sample = self.make_text()
         except ValueError as error:  # e.g. a prompt outside the vocabulary: report, keep training
             self.last_sample = f"(no sample: {error})"
         with self.writer.as_default(step=epoch + 1):
-            # Markdown code block: keeps line breaks and spacing as generated.
-            tf.summary.text("sample", "```\n" + self.last_sample + "\n```")
+            tf.summary.text(self.tag, self.last_sample)
         self.writer.flush()
 
     def on_train_end(self, logs=None):
         self.writer.close()
+
+
+def continuation_sample(generator, prompt, *, max_length=200, sampler="top_p", p=0.9, seed=0):
+    """A `make_text` for `SampleTextLogger`: the generator's continuation of `prompt`, as a Markdown code block."""
+
+    def make_text():
+        # A code block keeps line breaks and spacing as generated.
+        return "```\n" + generator.generate([prompt], max_length=max_length, sampler=sampler, p=p, seed=seed)[0] + "\n```"
+
+    return make_text
+
+
+def translation_samples(model, pairs):
+    """A `make_text` for `SampleTextLogger`: a Markdown table of `(source, reference)` pairs and greedy translations."""
+
+    def cell(text):
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    from kzoo.generation import Translator
+
+    # Without XLA: a handful of sentences decode fast in graph mode, and no extra program is compiled.
+    translator = Translator(model, jit_compile=False)
+
+    def make_text():
+        translations = translator.translate([source for source, _ in pairs])
+        rows = [f"| {cell(source)} | {cell(reference)} | {cell(output)} |"
+                for (source, reference), output in zip(pairs, translations)]
+        return "\n".join(["| source | reference | translation (greedy) |", "|---|---|---|", *rows])
+
+    return make_text

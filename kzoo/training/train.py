@@ -38,11 +38,12 @@ from kzoo.training.distribution import (
 from kzoo.training.inputs import Batches, data_hyperparameters, load_splits, make_batches, new_preprocessor, task_of
 from kzoo.training.loop import Trainer
 from kzoo.training.static_shapes import check_tpu_ready
-from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger
+from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger, continuation_sample, translation_samples
 from kzoo.training.translation_metrics import corpus_bleu
 from kzoo.training.truncation import truncation_report
 
 logger = logging.getLogger("kzoo")
+SAMPLE_TRANSLATIONS = 4  # validation pairs translated into TensorBoard at the end of every epoch
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
@@ -300,8 +301,13 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
     ]
     if task == "language_modeling":
         prompt = options.sample_prompt or _sample_prompt(data.train, data.preprocessor)
-        callbacks.append(SampleTextLogger(
-            TextGenerator(model, data.preprocessor), prompt, rd.path(out, rd.LOGS), seed=options.seed))
+        callbacks.append(SampleTextLogger(continuation_sample(
+            TextGenerator(model, data.preprocessor), prompt, seed=options.seed), rd.path(out, rd.LOGS)))
+    elif task == "translation":
+        pairs = [(source.decode(), target.decode()) for source, target in data.validation.take(SAMPLE_TRANSLATIONS)
+                 .as_numpy_iterator()]
+        callbacks.append(SampleTextLogger(translation_samples(model, pairs), rd.path(out, rd.LOGS),
+                                          tag="translations"))
     if options.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=selection.monitor, mode=selection.mode, patience=options.early_stopping_patience))
