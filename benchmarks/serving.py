@@ -113,7 +113,7 @@ def main():
               "date": time.strftime("%Y-%m-%d"), "rows": rows}
     with open(os.path.join(RESULTS_DIR, "serving.json"), "w") as handle:
         json.dump(result, handle, indent=2)
-    print(f"| model | path | p50 ms (batch 1) | p99 ms | texts/s (batch 64) |\n|---|---|---|---|---|")
+    print("| model | path | p50 ms (batch 1) | p99 ms | texts/s (batch 64) |\n|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['model']} | {row['path']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
               f"{row['batch64_texts_per_second']:.0f} |")
