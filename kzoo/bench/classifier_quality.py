@@ -88,8 +88,9 @@ def run_quality_table(pattern="*", *, output_dir="benchmarks", data_dir=None, lo
             "$KZOO_DATA_DIR names the folder holding them).")
     results = {"machine": machine_info(), "rows": _earlier_rows(output_dir)}
     for name in classifier_models(pattern):
+        defaults = defaults_of(name)
         for key, paths in found.items():
-            if _row(results["rows"], name, key, defaults_of(name)):
+            if _row(results["rows"], name, key, defaults):
                 log(f"quality: {name} on {DATASETS[key].title}: kept from {RESULTS_FILE} (same defaults)")
                 continue
             log(f"quality: {name} on {DATASETS[key].title}")

@@ -39,9 +39,9 @@ def truncation_report(task, splits, preprocessor):
     A split with texts cut is logged as a warning naming the count, the share
     and the option that raises the cap.
     """
-    counts = {name: count_truncated(task, data, preprocessor) for name, data in splits.items() if data is not None}
-    if any(count is None for count in counts.values()):
+    if task == "language_modeling":
         return None
+    counts = {name: count_truncated(task, data, preprocessor) for name, data in splits.items() if data is not None}
     for name, count in counts.items():
         if count["truncated"]:
             logger.warning(
