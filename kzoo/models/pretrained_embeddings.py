@@ -1,6 +1,7 @@
 """Initialising a from-scratch model's token embeddings from a BERT checkpoint."""
 
 import functools
+import random
 
 import keras_hub
 import numpy as np
@@ -17,7 +18,14 @@ def checkpoint_embeddings(checkpoint):
         >>> checkpoint_embeddings("all_minilm_l6_v2").shape
         (30522, 384)
     """
-    backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(checkpoint))
+    # Building the backbone draws initializer seeds from Python's and NumPy's global generators; put them back,
+    # or a model's initial weights would depend on whether this cache was warm (on what the process built before).
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(checkpoint))
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
     return np.asarray(backbone.token_embedding.embeddings.numpy())
 
 
@@ -50,7 +58,7 @@ def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="em
 
     When it names a checkpoint, the vocabulary size and embedding width come
     from the checkpoint and its embeddings are copied in (`embedding_layer`
-    picks the layer from the model). Only the builder knows the checkpoint: the
+    picks the layer, or a list of layers, from the model). Only the builder knows the checkpoint: the
     model's config stays small, and a saved model reloads from its own weights.
     """
     arguments = dict(arguments)
@@ -61,5 +69,7 @@ def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="em
         arguments[dim_argument] = sizes["embedding_dim"]
     model = model_class(**arguments)
     if checkpoint:
-        load_token_embeddings(embedding_layer(model), checkpoint)
+        layers = embedding_layer(model)
+        for layer in layers if isinstance(layers, (list, tuple)) else [layers]:
+            load_token_embeddings(layer, checkpoint)
     return model
