@@ -110,6 +110,24 @@ def test_cnn_classifier_is_kims_and_can_freeze_its_embeddings(tmp_path):
         kzoo.create_model("cnn_classifier", preset="tiny", filter_sizes=[])
 
 
+def test_cnn_multichannel_starts_both_channels_from_the_checkpoint_and_trains_only_the_second(tmp_path):
+    from kzoo.models.pretrained_embeddings import checkpoint_embeddings
+
+    model = kzoo.create_model("cnn_classifier", preset="minilm_multichannel", num_filters=2)
+    vectors = checkpoint_embeddings("all_minilm_l6_v2")
+    for layer in model.embedding_layers():
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.embeddings), vectors)
+    trainable = {weight.path for weight in model.trainable_weights}
+    assert model.tuned_embedding.embeddings.path in trainable
+    assert model.token_embedding.embeddings.path not in trainable
+    token_ids = np.array([[101, 2307, 3185, 102, 0]])
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert restored.multichannel
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(restored(token_ids)),
+                               keras.ops.convert_to_numpy(model(token_ids)), atol=1e-5)
+
+
 @pytest.mark.parametrize("layer", [HashedNgrams(vocabulary_size=5, num_buckets=7), MaskedMaxPooling(), MaskedMeanPooling()])
 def test_layers_round_trip_their_config(layer):
     restored = layer.__class__.from_config(layer.get_config())
@@ -196,3 +214,16 @@ def test_example_presets_are_the_examples_architectures():
     transformer = kzoo.create_model("transformer_classifier", preset="base")
     assert (transformer.hidden_dim, transformer.num_heads, transformer.num_layers, transformer.intermediate_dim,
             transformer.dropout) == (512, 8, 2, 2048, 0.1)
+
+
+def test_a_seeded_model_on_pretrained_embeddings_starts_the_same_whatever_the_process_built_before():
+    from kzoo.models.pretrained_embeddings import checkpoint_embeddings
+
+    def initial_weights():
+        keras.utils.set_random_seed(3)
+        return kzoo.create_model("cnn_classifier", preset="minilm_static", num_filters=2).get_weights()
+
+    checkpoint_embeddings.cache_clear()  # the first model loads the checkpoint, the second finds it cached
+    first, second = initial_weights(), initial_weights()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)

@@ -63,18 +63,23 @@ def defaults_of(name, preset=None):
                                   "compile": dataclasses.asdict(spec.compile_defaults)}, default=str))
 
 
-def train_row(name, dataset, paths, *, preset=None):
-    """One model trained with its defaults (or `preset`) on one dataset: dev and test accuracy, best epoch, time."""
+def train_row(name, dataset, paths, *, preset=None, **changes):
+    """One model trained with its defaults (or `preset`) on one dataset: dev and test accuracy, best epoch, time.
+
+    `changes` are further `kzoo.train` options (`overrides`, `learning_rate`,
+    `epochs`, `seed`, ...) for trying other settings; the row records them.
+    """
     import kzoo
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as run_dir:
         metrics = kzoo.train(name, preset=preset, dataset=paths["train"], validation=paths["dev"],
-                             test=paths["test"], run_dir=os.path.join(run_dir, "run"), verbose=0)
-    return {"model": name, "dataset": dataset, "date": today(), "test_accuracy": metrics["test"]["accuracy"],
-            "dev_accuracy": metrics["validation"]["accuracy"], "best_epoch": metrics["best_epoch"],
-            "epochs": metrics["epochs"], "examples_per_second": metrics["examples_per_second"],
-            "wall_seconds": time.perf_counter() - started, "defaults": defaults_of(name, preset)}
+                             test=paths["test"], run_dir=os.path.join(run_dir, "run"), verbose=0, **changes)
+    row = {"model": name, "dataset": dataset, "date": today(), "test_accuracy": metrics["test"]["accuracy"],
+           "dev_accuracy": metrics["validation"]["accuracy"], "best_epoch": metrics["best_epoch"],
+           "epochs": metrics["epochs"], "examples_per_second": metrics["examples_per_second"],
+           "wall_seconds": time.perf_counter() - started, "defaults": defaults_of(name, preset)}
+    return {**row, "changes": changes} if changes else row
 
 
 def run_quality_table(pattern="*", *, output_dir="benchmarks", data_dir=None, log=print):

@@ -19,6 +19,9 @@ from kzoo.registry import WHOLE_TEXT_MAX_LENGTH, CompileDefaults, register_model
         "minilm_static": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": True},
         # Kim's CNN-non-static: the pretrained vectors fine-tuned with the filters.
         "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": False},
+        # Kim's CNN-multichannel: the pretrained vectors kept fixed in one channel and fine-tuned in another.
+        "minilm_multichannel": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": True,
+                                "multichannel": True},
     },
     default_preset="minilm_static",
     input_kind="word_ids",
@@ -35,6 +38,7 @@ def cnn_classifier(
     num_filters=100,
     dropout=0.5,
     freeze_embeddings=False,
+    multichannel=False,
     pretrained_embeddings=None,
     dtype=None,
     preprocessor=None,
@@ -43,7 +47,8 @@ def cnn_classifier(
 
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
+    `multichannel=True` adds a fine-tuned copy beside them.
 
     Example:
         >>> model = kzoo.create_model("cnn_classifier", preset="minilm_static", num_classes=6)
@@ -53,5 +58,5 @@ def cnn_classifier(
     from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 
     return build_with_pretrained_embeddings(
-        CNNClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+        CNNClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.embedding_layers()
     )

@@ -16,6 +16,8 @@ class CNNClassifier(Task):
     so a text gets the same logits however far its batch pads it.
     `freeze_embeddings=True` is Kim's "static" variant (pretrained vectors kept
     fixed: the catalogue's default preset), `False` his "non-static" one (fine-tuned).
+    `multichannel=True` is his "multichannel" variant: a fine-tuned copy of the
+    embeddings beside them (two channels, the filters read both).
 
     Example:
         >>> model = CNNClassifier(vocabulary_size=20_000, num_classes=2)
@@ -35,6 +37,7 @@ class CNNClassifier(Task):
         num_filters=100,
         dropout=0.5,
         freeze_embeddings=False,
+        multichannel=False,
         dtype=None,
         **kwargs,
     ):
@@ -53,6 +56,9 @@ class CNNClassifier(Task):
         self.token_embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, dtype=dtype,
                                                       name="token_embedding")
         self.token_embedding.trainable = not freeze_embeddings
+        # Kim's second channel: the same starting vectors (both get the checkpoint's), always trained.
+        self.tuned_embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, dtype=dtype,
+                                                      name="tuned_token_embedding") if multichannel else None
         self.convolutions = [
             keras.layers.Conv1D(num_filters, width, padding="same", activation="relu", dtype=dtype,
                                 name=f"conv_width_{width}")
@@ -65,6 +71,8 @@ class CNNClassifier(Task):
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         mask = ops.not_equal(token_ids, 0)
         embedded = self.token_embedding(token_ids)
+        if multichannel:
+            embedded = keras.layers.Concatenate(name="channels")([embedded, self.tuned_embedding(token_ids)])
         # Zeroed padding: a filter at the end of a text sees the zeros Kim padded with, whatever the batch's padding.
         embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
         pooled = [self.pooling(convolution(embedded), mask=mask) for convolution in self.convolutions]
@@ -80,6 +88,11 @@ class CNNClassifier(Task):
         self.num_filters = num_filters
         self.dropout = dropout
         self.freeze_embeddings = freeze_embeddings
+        self.multichannel = multichannel
+
+    def embedding_layers(self):
+        """The token embedding tables a checkpoint's vectors go into: one, or both channels."""
+        return [self.token_embedding] + ([self.tuned_embedding] if self.multichannel else [])
 
     def get_config(self):
         return {
@@ -91,4 +104,5 @@ class CNNClassifier(Task):
             "num_filters": self.num_filters,
             "dropout": self.dropout,
             "freeze_embeddings": self.freeze_embeddings,
+            "multichannel": self.multichannel,
         }
