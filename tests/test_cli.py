@@ -42,18 +42,22 @@ def _train(run_dir, name, *extra, data=None):
 @pytest.mark.parametrize("name", TEXT_MODELS)
 def test_train_evaluate_predict_round_trip(name, tmp_path, capsys, small_demo):
     run_dir = tmp_path / name
-    assert _train(run_dir, name, data=small_demo) == 0
+    translator = kzoo.get_spec(name).output_kind == "translation_logits"
+    # The translator's XLA step is compiled by its contract tests; here it would double this test's time.
+    assert _train(run_dir, name, *(["--no-xla"] if translator else []), data=small_demo) == 0
     for file in ("config.json", "metrics.json", "history.json", "model.keras"):
         assert (run_dir / file).exists(), file
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["model"] == name and metrics["epochs"] == 1
-    # XLA unless the model's measured default on this device says otherwise (the masked LSTM on CPU).
-    assert metrics["jit_compile"] is kzoo.get_spec(name).compile_defaults.jit_compile_on("cpu")
-    assert metrics["jit_compile_chosen_by"] == "the model's default on cpu" and metrics["precision"] == "float32"
+    assert metrics["precision"] == "float32"
+    if translator:
+        assert metrics["jit_compile"] is False and metrics["jit_compile_chosen_by"] == "the caller"
+    else:  # XLA unless the model's measured default on this device says otherwise (the masked LSTM on CPU)
+        assert metrics["jit_compile"] is kzoo.get_spec(name).compile_defaults.jit_compile_on("cpu")
+        assert metrics["jit_compile_chosen_by"] == "the model's default on cpu"
     assert metrics["examples_per_second"] > 0 and metrics["wall_seconds"] > 0
     assert "tensorboard --logdir" in capsys.readouterr().out
 
-    translator = kzoo.get_spec(name).output_kind == "translation_logits"
     test_data = str(small_demo / "pairs_test.tsv") if translator else "demo:test"  # BLEU decodes each pair
     assert main(["evaluate", str(run_dir), "--dataset", test_data]) == 0
     evaluated = json.loads(capsys.readouterr().out)
