@@ -99,15 +99,14 @@ def test_keras_file_save_load_gives_identical_outputs(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
-def test_fit_step_with_xla_on_arrays_and_tf_data(name):
+def test_fit_step_with_xla_on_tf_data(name):
     model, x, y = _tiny(name)
     model.compile(jit_compile=True)  # the model's own defaults: nothing else to pass
-    history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
-    history_data = model.fit(dataset, epochs=1, verbose=0)
+    # tf.data, as kzoo.train and fit on raw strings feed it. Arrays (a second trace and XLA compile, up to 40 s
+    # for the translator) are fit by test_builds_and_runs_under_mixed_bfloat16.
+    history = model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(2), epochs=1, verbose=0)
     assert model.jit_compile
-    for h in (history, history_data):
-        assert np.isfinite(h.history["loss"][0])
+    assert np.isfinite(history.history["loss"][0])
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
