@@ -227,3 +227,18 @@ def test_a_seeded_model_on_pretrained_embeddings_starts_the_same_whatever_the_pr
     first, second = initial_weights(), initial_weights()
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name, options", [("bag_of_embeddings_classifier", {"ngram_buckets": 0}),
+                                           ("lstm_classifier", {})])
+def test_frozen_token_embeddings_are_not_trained_and_survive_a_reload(name, options, tmp_path):
+    model = kzoo.create_model(name, preset="tiny", freeze_embeddings=True, **options)
+    assert model.token_embedding.embeddings.path not in {weight.path for weight in model.trainable_weights}
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert not restored.token_embedding.trainable
+
+
+def test_a_frozen_bag_with_hashed_bigrams_is_refused():
+    with pytest.raises(ValueError, match="`freeze_embeddings=True` would keep the 8 hashed bigram embeddings"):
+        kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", freeze_embeddings=True)

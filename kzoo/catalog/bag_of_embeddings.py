@@ -40,6 +40,7 @@ def bag_of_embeddings_classifier(
     hidden_dim=128,
     ngram_buckets=100_000,
     dropout=0.5,
+    freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
     preprocessor=None,
@@ -48,7 +49,7 @@ def bag_of_embeddings_classifier(
 
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary).
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
 
     Example:
         >>> model = kzoo.create_model("bag_of_embeddings_classifier", num_classes=4)

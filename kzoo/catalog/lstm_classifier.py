@@ -44,6 +44,7 @@ def lstm_classifier(
     num_layers=1,
     bidirectional=True,
     dropout=0.5,
+    freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
     preprocessor=None,
@@ -52,7 +53,7 @@ def lstm_classifier(
 
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary).
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
 
     Example:
         >>> model = kzoo.create_model("lstm_classifier", num_classes=3, num_layers=2)

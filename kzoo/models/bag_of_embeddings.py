@@ -13,6 +13,7 @@ class BagOfEmbeddingsClassifier(Task):
 
     Padding (id 0) is masked out of the average. With `ngram_buckets > 0`, hashed
     bigram ids are added to the bag, so some word order is seen (fastText).
+    `freeze_embeddings=True` keeps pretrained token embeddings fixed.
 
     Example:
         >>> model = BagOfEmbeddingsClassifier(vocabulary_size=10_000, num_classes=2)
@@ -31,6 +32,7 @@ class BagOfEmbeddingsClassifier(Task):
         hidden_dim=128,
         ngram_buckets=0,
         dropout=0.0,
+        freeze_embeddings=False,
         dtype=None,
         **kwargs,
     ):
@@ -40,6 +42,9 @@ class BagOfEmbeddingsClassifier(Task):
         check_int("hidden_dim", hidden_dim, minimum=0)
         check_int("ngram_buckets", ngram_buckets, minimum=0)
         check_fraction("dropout", dropout)
+        if freeze_embeddings and ngram_buckets:
+            raise ValueError(f"`freeze_embeddings=True` would keep the {ngram_buckets} hashed bigram embeddings at "
+                             "their random start: pass `ngram_buckets=0` with it.")
 
         # === Layers ===
         self.ngrams = (
@@ -50,6 +55,7 @@ class BagOfEmbeddingsClassifier(Task):
         self.token_embedding = keras.layers.Embedding(
             vocabulary_size + ngram_buckets, embedding_dim, mask_zero=True, dtype=dtype, name="token_embedding"
         )
+        self.token_embedding.trainable = not freeze_embeddings
         self.pooling = MaskedMeanPooling(dtype=dtype, name="average")
         self.head = classifier_head(num_classes, hidden_dim=hidden_dim, dropout=dropout, dtype=dtype)
 
@@ -67,6 +73,7 @@ class BagOfEmbeddingsClassifier(Task):
         self.hidden_dim = hidden_dim
         self.ngram_buckets = ngram_buckets
         self.dropout = dropout
+        self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
         return {
@@ -77,4 +84,5 @@ class BagOfEmbeddingsClassifier(Task):
             "hidden_dim": self.hidden_dim,
             "ngram_buckets": self.ngram_buckets,
             "dropout": self.dropout,
+            "freeze_embeddings": self.freeze_embeddings,
         }

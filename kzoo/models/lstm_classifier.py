@@ -13,6 +13,7 @@ class LSTMClassifier(Task):
     The Keras example pads at the end without a mask, so the LSTM's last state
     is mostly padding and it never learns; here `mask_zero=True` carries the
     mask through every LSTM layer.
+    `freeze_embeddings=True` keeps pretrained token embeddings fixed.
 
     Example:
         >>> model = LSTMClassifier(vocabulary_size=10_000, num_classes=3, bidirectional=True)
@@ -31,6 +32,7 @@ class LSTMClassifier(Task):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        freeze_embeddings=False,
         dtype=None,
         **kwargs,
     ):
@@ -45,6 +47,7 @@ class LSTMClassifier(Task):
         self.token_embedding = keras.layers.Embedding(
             vocabulary_size, embedding_dim, mask_zero=True, dtype=dtype, name="token_embedding"
         )
+        self.token_embedding.trainable = not freeze_embeddings
         self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
         self.lstm_layers = []
         for index in range(num_layers):
@@ -74,6 +77,7 @@ class LSTMClassifier(Task):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
         return {
@@ -85,4 +89,5 @@ class LSTMClassifier(Task):
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
+            "freeze_embeddings": self.freeze_embeddings,
         }
