@@ -73,7 +73,8 @@ def test_quality_table_trains_what_is_missing_or_stale_and_keeps_the_rest(tmp_pa
     assert rows["cr"] == current and set(rows) == {"sst2", "cr"}
     trained = rows["sst2"]
     assert trained["defaults"] == defaults_of(name) and 0.0 <= trained["test_accuracy"] <= 1.0
-    assert 1 <= trained["best_epoch"] <= trained["epochs"]
+    assert trained["best_epoch"] >= 1
+    assert trained["best_epoch"] <= trained["epochs"]
     assert trained["wall_seconds"] > 0
     table = (output / "QUALITY.md").read_text()
     assert f"| {name} (minilm) | **{100 * trained['test_accuracy']:.1f}** (" in table

@@ -59,5 +59,6 @@ def bag_of_embeddings_classifier(
     from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 
     return build_with_pretrained_embeddings(
-        BagOfEmbeddingsClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+        BagOfEmbeddingsClassifier, arguments, dim_argument="embedding_dim",
+        embedding_layers=lambda model: [model.token_embedding],
     )

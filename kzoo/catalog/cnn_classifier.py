@@ -58,5 +58,5 @@ def cnn_classifier(
     from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 
     return build_with_pretrained_embeddings(
-        CNNClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.embedding_layers()
+        CNNClassifier, arguments, dim_argument="embedding_dim", embedding_layers=lambda model: model.embedding_layers()
     )

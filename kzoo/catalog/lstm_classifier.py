@@ -63,5 +63,5 @@ def lstm_classifier(
     from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 
     return build_with_pretrained_embeddings(
-        LSTMClassifier, arguments, dim_argument="embedding_dim", embedding_layer=lambda model: model.token_embedding
+        LSTMClassifier, arguments, dim_argument="embedding_dim", embedding_layers=lambda model: [model.token_embedding]
     )

@@ -55,5 +55,5 @@ def transformer_classifier(
 
     return build_with_pretrained_embeddings(
         TransformerClassifier, arguments, dim_argument="hidden_dim",
-        embedding_layer=lambda model: model.embeddings.token_embedding,
+        embedding_layers=lambda model: [model.embeddings.token_embedding],
     )

@@ -53,12 +53,12 @@ def load_token_embeddings(embedding_layer, checkpoint):
     table.assign(values)
 
 
-def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="embedding_dim", embedding_layer):
+def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="embedding_dim", embedding_layers):
     """Builds `model_class(**arguments)`, first popping `pretrained_embeddings`.
 
     When it names a checkpoint, the vocabulary size and embedding width come
-    from the checkpoint and its embeddings are copied in (`embedding_layer`
-    picks the layer, or a list of layers, from the model). Only the builder knows the checkpoint: the
+    from the checkpoint and its embeddings are copied into each layer that
+    `embedding_layers(model)` lists. Only the builder knows the checkpoint: the
     model's config stays small, and a saved model reloads from its own weights.
     """
     arguments = dict(arguments)
@@ -69,7 +69,6 @@ def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="em
         arguments[dim_argument] = sizes["embedding_dim"]
     model = model_class(**arguments)
     if checkpoint:
-        layers = embedding_layer(model)
-        for layer in layers if isinstance(layers, (list, tuple)) else [layers]:
+        for layer in embedding_layers(model):
             load_token_embeddings(layer, checkpoint)
     return model
