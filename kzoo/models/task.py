@@ -22,7 +22,7 @@ from kzoo.data.pipeline import (
     tokenized_pairs,
 )
 from kzoo.errors import check_fraction, check_int, invalid_value
-from kzoo.optimizers import LAZY_OPTIMIZERS
+from kzoo.optimizers import KZOO_OPTIMIZERS
 from kzoo.registry import CompileDefaults, get_spec
 
 DEFAULT_BATCH_SIZE = 32  # Keras's own default for `fit` and `predict`
@@ -52,13 +52,13 @@ def make_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps=
         )
     config = {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}
     try:
-        if name in LAZY_OPTIMIZERS:
-            result = LAZY_OPTIMIZERS[name](**config)
+        if name in KZOO_OPTIMIZERS:
+            result = KZOO_OPTIMIZERS[name](**config)
         else:
             result = keras.optimizers.get({"class_name": name, "config": config})
     except ValueError as error:
-        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name (adam, adamw, sgd, "
-                         f"rmsprop, ...) or one of kzoo's ({', '.join(LAZY_OPTIMIZERS)}), received {name!r}") from error
+        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name (adam, sgd, "
+                         f"rmsprop, ...) or one of kzoo's ({', '.join(KZOO_OPTIMIZERS)}), received {name!r}") from error
     if precision == "mixed_float16":
         result = keras.optimizers.LossScaleOptimizer(result)
     return result
