@@ -48,14 +48,16 @@ def _assert_same_run(resumed, uninterrupted):
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_classifier_killed_mid_epoch_in_evaluation_and_in_saving_ends_as_if_never_stopped(tmp_path):
+def test_a_classifier_killed_in_evaluation_and_in_saving_ends_as_if_never_stopped(tmp_path):
     data = _write_demo_file(tmp_path / "train.txt", count=160)
     model = ("bag_of_embeddings_classifier", "--set", "dropout=0.5")  # the resumed run must draw the same masks
     uninterrupted = tmp_path / "uninterrupted"
     assert _train_process(uninterrupted, data, 3, *model).returncode == 0
 
     resumed = tmp_path / "resumed"
-    for fault in ("train:2", "evaluate:2", "checkpoint:3"):
+    # A kill mid-training is the language model's test below (and the two-worker one's); here the XLA step
+    # retrains epoch 2 after a kill in its evaluation.
+    for fault in ("evaluate:2", "checkpoint:3"):
         result = _train_process(resumed, data, 3, *model, fault=fault)
         assert result.returncode == -9, result.stderr[-2000:]  # SIGKILL: no clean-up code ran
         assert not (resumed / "metrics.json").exists()

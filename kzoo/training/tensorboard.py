@@ -111,11 +111,18 @@ class SampleTextLogger(keras.callbacks.Callback):
 
 
 def continuation_sample(generator, prompt, *, max_length=200, sampler="top_p", p=0.9, seed=0):
-    """A `make_text` for `SampleTextLogger`: the generator's continuation of `prompt`, as a Markdown code block."""
+    """A `make_text` for `SampleTextLogger`: the generator's continuation of `prompt`, as a Markdown code block.
+
+    The continuation is `max_length` tokens, or fewer where the model has fewer positions left after the prompt.
+    """
 
     def make_text():
+        length = max_length
+        if generator.model.max_positions is not None:
+            prompt_tokens = len(generator.encode_prompts([prompt])[0])
+            length = max(1, min(max_length, generator.model.max_positions - prompt_tokens))
         # A code block keeps line breaks and spacing as generated.
-        return "```\n" + generator.generate([prompt], max_length=max_length, sampler=sampler, p=p, seed=seed)[0] + "\n```"
+        return "```\n" + generator.generate([prompt], max_length=length, sampler=sampler, p=p, seed=seed)[0] + "\n```"
 
     return make_text
 
