@@ -12,7 +12,10 @@ from kzoo.registry import CompileDefaults, register_model
     output_kind="regression",
     # The TF1 example: GradientDescentOptimizer(0.5) on mean squared error.
     compile_defaults=CompileDefaults(
-        optimizer="sgd", learning_rate=0.5, loss="mean_squared_error", from_logits=False, metrics=("mae",)
+        optimizer="sgd", learning_rate=0.5, loss="mean_squared_error", from_logits=False, metrics=("mae",),
+        xla_devices=("gpu",),
+        xla_measured="2 CPU cores, batch 32: XLA 0.89x and 0.88x of no-XLA (2026-11-25, -26; two parameters "
+                     "leave XLA nothing to fuse)",
     ),
 )
 def linear_regression(*, num_features=1, dtype=None):
