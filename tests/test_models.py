@@ -178,7 +178,7 @@ def test_bert_pooling_ignores_padding_trains_every_used_weight_and_reloads(pooli
 
 def test_transformer_frozen_embeddings_stay_fixed_through_training_and_reload(tmp_path):
     model = kzoo.create_model("transformer_classifier", preset="tiny", freeze_embeddings=True)
-    model.compile(**kzoo.compile_arguments(kzoo.get_spec("transformer_classifier").compile_defaults))
+    model.compile(jit_compile=False)  # what stays fixed does not depend on XLA (the contract test compiles the step)
     token_table = model.embeddings.token_embedding.embeddings
     before = token_table.numpy().copy()
     model.fit(np.array([[1, 2, 3, 0], [4, 5, 0, 0]] * 4), np.array([0, 1] * 4), epochs=2, verbose=0)
