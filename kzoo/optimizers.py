@@ -1,4 +1,4 @@
-"""Optimizers: AdamW with a learning-rate schedule read once per step, and embedding updates that cost what the batch touches.
+"""Optimizers: an AdamW that reads its schedule once per step; embedding updates that cost what a batch touches.
 
 `AdamW` is Keras's, except for where the decoupled weight decay happens: Keras
 decays every variable in a separate pass that reads `optimizer.learning_rate`
