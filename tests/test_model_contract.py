@@ -120,5 +120,15 @@ def test_fit_on_arrays_in_float32(name):
     # the CLI and the notebooks run float32 steps under XLA.
     model, x, y = _tiny(name)
     model.compile(jit_compile=False)
-    history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
+    created_while_tracing = []
+
+    def record_variables_created_in_graphs(next_creator, **kwargs):
+        if not tf.executing_eagerly():
+            created_while_tracing.append(kwargs.get("name"))
+        return next_creator(**kwargs)
+
+    with tf.variable_creator_scope(record_variables_created_in_graphs):
+        history = model.fit(x, y, epochs=1, batch_size=2, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+    # A variable created in the first trace makes tf.function trace the whole train step a second time.
+    assert created_while_tracing == []

@@ -26,6 +26,13 @@ from kzoo.optimizers import KZOO_OPTIMIZERS
 from kzoo.registry import CompileDefaults, get_spec
 
 DEFAULT_BATCH_SIZE = 32  # Keras's own default for `fit` and `predict`
+# The registry's metric names as objects, whose variables exist from `compile` on: Keras would build a
+# metric given by name inside the first trace of the train step, and tf.function traces a step that
+# creates variables twice.
+METRICS = {
+    "accuracy": lambda: keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+    "mae": lambda: keras.metrics.MeanAbsoluteError(name="mae"),
+}
 
 
 def make_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps=None, precision="float32"):
@@ -86,10 +93,7 @@ def compile_arguments(defaults, *, learning_rate=None, optimizer="auto", loss="a
             raise invalid_value("loss", "sparse_categorical_crossentropy, padded_sparse_categorical_crossentropy or "
                                 "mean_squared_error", defaults.loss)
     if metrics == "auto":
-        metrics = [
-            keras.metrics.SparseCategoricalAccuracy(name="accuracy") if m == "accuracy" else m
-            for m in defaults.metrics
-        ]
+        metrics = [METRICS[m]() if m in METRICS else m for m in defaults.metrics]
     return {"optimizer": optimizer, "loss": loss, "metrics": metrics}
 
 
@@ -172,6 +176,20 @@ class Task(keras.Model):
         extra = {k: v for k, v in self._compile_kwargs.items() if k not in ("loss", "metrics")}
         keras.Model.compile(self, **arguments, **extra)
 
+    def _build_optimizer(self):
+        """Creates the optimizer's variables now, not in the first trace of the train step.
+
+        Keras (TensorFlow, no strategy scope) defers them to that trace, and a
+        `tf.function` that creates variables is traced twice: a second full
+        trace of the train step (3-5 s of a Transformer's first `fit` on CPU).
+        """
+        if self.optimizer is None or self.optimizer.built:
+            return
+        if not all(layer.built for layer in self._flatten_layers()):
+            return  # Keras builds the model, then the optimizer, in the first trace
+        with self.distribute_strategy.scope():
+            self.optimizer.build(self.trainable_variables)
+
     # === Text in ===
 
     def _check_preprocessor(self):
@@ -233,6 +251,7 @@ class Task(keras.Model):
                 validation_data = self._text_validation(validation_data)
         if getattr(self, "_warmup_pending", False):
             self._schedule_warmup(_steps_per_epoch(x, y, batch_size, kwargs.get("steps_per_epoch")), epochs)
+        self._build_optimizer()
         with warnings.catch_warnings():
             if text:  # bucketed batches have no count in advance: Keras learns it in epoch 1 and warns, needlessly
                 warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
