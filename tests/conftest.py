@@ -3,8 +3,17 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import gc  # noqa: E402
+
 import keras  # noqa: E402
 import pytest  # noqa: E402
+
+import kzoo.training  # noqa: E402, F401  (TensorFlow, Keras, keras-hub: what every test worker imports anyway)
+
+# Everything imported so far lives as long as the process. Frozen, it is left out of the garbage collection
+# each test starts with (`clear_session`'s `gc.collect()`: 0.35-0.65 s per test -> 0.1-0.3 s).
+gc.collect()
+gc.freeze()
 
 
 @pytest.fixture(autouse=True)
