@@ -132,29 +132,27 @@ def test_fresh_process_reloads_keras_file_and_savedmodel_with_identical_outputs(
     probe = ["a gripping, beautifully acted film", "", "dull and far too long"]
     expected = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(probe, verbose=0)))
 
-    # A server: TensorFlow and the exported folder only (kzoo is never imported).
+    # One fresh process: first a server (TensorFlow and the exported folder only: kzoo is not imported),
+    # then a Keras user loading the .keras file.
     script = textwrap.dedent(f"""
         import json, sys
         import tensorflow as tf
         serve = tf.saved_model.load({export_dir!r}).signatures["serving_default"]
         out = serve(text=tf.constant({probe!r}))
-        assert "kzoo" not in sys.modules
-        print(json.dumps({{"p": out["probabilities"].numpy().tolist(),
-                          "label": [x.decode() for x in out["label"].numpy()]}}))
+        served = {{"p": out["probabilities"].numpy().tolist(), "label": [x.decode() for x in out["label"].numpy()],
+                   "kzoo_imported": "kzoo" in sys.modules}}
+        import keras, kzoo.models  # importing kzoo.models registers kzoo's classes with Keras
+        model = keras.saving.load_model({str(tmp_path / "model.keras")!r}, safe_mode=True)
+        reloaded = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict({probe!r}, verbose=0))).tolist()
+        print(json.dumps({{"served": served, "reloaded": reloaded}}))
     """)
-    served = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+    result = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
                                        text=True).stdout.strip().splitlines()[-1])
+    served = result["served"]
+    assert served["kzoo_imported"] is False
     np.testing.assert_allclose(served["p"], expected, atol=1e-5)
     assert served["label"] == [["negative", "positive"][i] for i in np.argmax(expected, -1)]
-
-    script = textwrap.dedent(f"""
-        import json, keras, kzoo.models  # importing kzoo.models registers kzoo's classes with Keras
-        model = keras.saving.load_model({str(tmp_path / "model.keras")!r}, safe_mode=True)
-        print(json.dumps(keras.ops.convert_to_numpy(keras.ops.softmax(model.predict({probe!r}, verbose=0))).tolist()))
-    """)
-    reloaded = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
-                                         text=True).stdout.strip().splitlines()[-1])
-    np.testing.assert_allclose(reloaded, expected, atol=1e-6)
+    np.testing.assert_allclose(result["reloaded"], expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["bag_of_embeddings_classifier", "lstm_classifier", "bert_classifier"])
