@@ -22,14 +22,22 @@ def _write_demo_file(path, count=240, split="train"):
     return path
 
 
+def _train_arguments(run_dir, data, epochs, *extra):
+    return ["train", *extra, "--preset", "tiny", "--dataset", str(data), "--batch-size", "16", "--max-length", "16",
+            "--epochs", str(epochs), "--seed", "5", "--run-dir", str(run_dir)]
+
+
 def _train_process(run_dir, data, epochs, *extra, fault=None):
     """`kzoo train` in a process of its own (killed with SIGKILL where `fault` says), as a user runs it."""
     environment = {**os.environ, "KZOO_FAULT": fault} if fault else dict(os.environ)
     environment.pop("KZOO_FAULT", None) if not fault else None
-    command = [sys.executable, "-m", "kzoo", "train", *extra, "--preset", "tiny", "--dataset", str(data),
-               "--batch-size", "16", "--max-length", "16", "--epochs", str(epochs), "--seed", "5",
-               "--run-dir", str(run_dir)]
+    command = [sys.executable, "-m", "kzoo", *_train_arguments(run_dir, data, epochs, *extra)]
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def _train_uninterrupted(run_dir, data, epochs, *extra):
+    """The reference run: the same `kzoo train` command, in this process (no fault to inject)."""
+    assert main(_train_arguments(run_dir, data, epochs, *extra)) == 0
 
 
 def _history(run_dir):
@@ -52,7 +60,7 @@ def test_a_classifier_killed_in_evaluation_and_in_saving_ends_as_if_never_stoppe
     data = _write_demo_file(tmp_path / "train.txt", count=160)
     model = ("bag_of_embeddings_classifier", "--set", "dropout=0.5")  # the resumed run must draw the same masks
     uninterrupted = tmp_path / "uninterrupted"
-    assert _train_process(uninterrupted, data, 3, *model).returncode == 0
+    _train_uninterrupted(uninterrupted, data, 3, *model)
 
     resumed = tmp_path / "resumed"
     # A kill mid-training is the language model's test below (and the two-worker one's); here the XLA step
@@ -74,7 +82,7 @@ def test_a_language_model_killed_mid_epoch_ends_as_if_never_stopped(tmp_path):
     text.write_text(demo.demo_text("train")[:4000])
     uninterrupted, resumed = tmp_path / "uninterrupted", tmp_path / "resumed"
     model = ("lstm_language_model", "--no-xla")  # exactness under XLA: the classifier test above
-    assert _train_process(uninterrupted, text, 3, *model).returncode == 0
+    _train_uninterrupted(uninterrupted, text, 3, *model)
     assert _train_process(resumed, text, 3, *model, fault="train:2").returncode == -9
     assert _train_process(resumed, text, 3, *model).returncode == 0
     _assert_same_run(resumed, uninterrupted)
