@@ -36,13 +36,13 @@ def _write_sst2_like(folder):
     from kzoo.data import demo
 
     (folder / "sst2").mkdir(parents=True)
-    for split, source, count in (("train", "train", 200), ("dev", "validation", 50), ("test", "test", 50)):
+    for split, source, count in (("train", "train", 64), ("dev", "validation", 32), ("test", "test", 32)):
         texts, labels = demo.demo_classification(source)
         lines = [f"{label} {text}" for text, label in zip(texts[:count], labels[:count])]
         (folder / "sst2" / f"stsa.binary.{split}").write_text("\n".join(lines) + "\n")
 
 
-def _write_sentence_dataset(folder, files, count=100):
+def _write_sentence_dataset(folder, files, count=64):
     from kzoo.data import demo
 
     folder.mkdir(parents=True)
