@@ -69,6 +69,15 @@ def two_worker_run(data, tmp_path_factory):
     return run_dir
 
 
+@pytest.mark.xdist_group("two_workers")
+def test_grouped_tests_share_one_test_worker(request):
+    """`--dist loadgroup` (the README's test command) sends a group to one worker; if it silently did not
+    (pytest 9.2 with pytest-xdist 3.8), the two-worker run and the notebook kernel would be made on both."""
+    if not request.config.getvalue("loadgroup"):
+        pytest.skip("not run with --dist loadgroup")
+    assert request.node.nodeid.endswith("@two_workers")
+
+
 # One group: both tests use the module's two-worker run, made once on one test worker (`--dist loadgroup`).
 @pytest.mark.xdist_group("two_workers")
 def test_two_workers_train_as_one_process_with_the_same_global_batch(two_worker_run, data, tmp_path):

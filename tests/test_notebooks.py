@@ -52,18 +52,44 @@ def test_notebook_is_stored_without_outputs(path):
             f"{path.name}: a cell keeps its outputs: {_source(cell)[:80]!r}")
 
 
+@pytest.fixture(scope="module")
+def kernel():
+    """One Python kernel for the notebooks of this test worker: each notebook starts from an empty namespace
+    in a directory of its own, and only the imports (TensorFlow, Keras: ~8 s per kernel) are shared."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env={**os.environ, "KZOO_QUICK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    yield manager
+    manager.shutdown_kernel(now=True)
+
+
+def _fresh_start(directory):
+    """A cell that empties the namespace, moves to `directory` and clears what Keras and pyplot keep."""
+    return "\n".join([
+        "%reset -f",
+        "import os, sys",
+        f"os.chdir({str(directory)!r})",
+        "if 'keras' in sys.modules: sys.modules['keras'].utils.clear_session()",
+        "if 'matplotlib.pyplot' in sys.modules: sys.modules['matplotlib.pyplot'].close('all')",
+        "%reset -f",
+    ])
+
+
 @pytest.mark.slow
+@pytest.mark.xdist_group("notebook_kernel")  # one worker, one kernel
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_top_to_bottom_in_quick_mode(path, tmp_path, monkeypatch):
+def test_notebook_runs_top_to_bottom_in_quick_mode(path, tmp_path, kernel):
     import nbclient
     import nbformat
 
-    monkeypatch.setenv("KZOO_QUICK", "1")
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})  # runs/ and exports/ go here
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(_fresh_start(tmp_path)))  # runs/ and exports/ go there
+    client = nbclient.NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3")
     start = time.perf_counter()
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, on any error
+    try:
+        client.execute()  # raises CellExecutionError, with the cell and its traceback, on any error
+    finally:
+        client.kc.stop_channels()
     print(f"{path.name}: {time.perf_counter() - start:.0f} s in quick mode")
     assert os.listdir(tmp_path), "the notebook wrote nothing to its working directory"
