@@ -54,8 +54,9 @@ def test_notebook_is_stored_without_outputs(path):
 
 @pytest.fixture(scope="module")
 def kernel():
-    """One Python kernel for the notebooks of this test worker: each notebook starts from an empty namespace
-    in a directory of its own, and only the imports (TensorFlow, Keras: ~8 s per kernel) are shared."""
+    """One Python kernel for the notebooks a test worker runs in a row: each notebook starts from an empty
+    namespace in a directory of its own, and only the imports (TensorFlow, Keras: ~8 s per kernel) are shared.
+    Not an xdist group: the notebooks (~4 minutes in all) stay free to spread over both workers."""
     from jupyter_client.manager import KernelManager
 
     manager = KernelManager(kernel_name="python3")
@@ -77,7 +78,6 @@ def _fresh_start(directory):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebook_kernel")  # one worker, one kernel
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_runs_top_to_bottom_in_quick_mode(path, tmp_path, kernel):
     import nbclient
