@@ -29,8 +29,9 @@ def _train_arguments(run_dir, data, epochs, *extra):
 
 def _train_process(run_dir, data, epochs, *extra, fault=None):
     """`kzoo train` in a process of its own (killed with SIGKILL where `fault` says), as a user runs it."""
-    environment = {**os.environ, "KZOO_FAULT": fault} if fault else dict(os.environ)
-    environment.pop("KZOO_FAULT", None) if not fault else None
+    environment = {name: value for name, value in os.environ.items() if name != "KZOO_FAULT"}
+    if fault:
+        environment["KZOO_FAULT"] = fault
     command = [sys.executable, "-m", "kzoo", *_train_arguments(run_dir, data, epochs, *extra)]
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
 
