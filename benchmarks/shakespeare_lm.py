@@ -61,6 +61,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="lstm_language_model", choices=sorted(RESULT_FILES))
     parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--epochs", type=int, default=1000,
+                        help="epochs the learning-rate schedule spans (default: as many as the budget allows)")
+    parser.add_argument("--learning-rate", type=float, help="peak learning rate (default: the model's)")
     parser.add_argument("--run-dir", default=None, help="default: runs/shakespeare-<model>")
     parser.add_argument("--keras-io-chars", type=int, default=100, help="characters timed for the slow loop")
     args = parser.parse_args()
@@ -72,7 +75,7 @@ def main():
     from kzoo.generation import TextGenerator
 
     metrics = kzoo.train(
-        args.model, dataset=text_path, epochs=1000, run_dir=run_dir,
+        args.model, dataset=text_path, epochs=args.epochs, learning_rate=args.learning_rate, run_dir=run_dir,
         time_budget_seconds=args.minutes * 60, sample_prompt="ROMEO:", verbose=1,
     )
     run = kzoo.load_run(run_dir)

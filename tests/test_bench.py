@@ -122,3 +122,22 @@ def test_device_bench_runs_on_cpu_in_quick_mode(tmp_path, capsys):
     assert peak_tflops("NVIDIA H100 80GB HBM3") == 989 and peak_tflops("Tesla T4") == 65
     assert main(["bench", "--device", "gpu", "--output", str(output)]) == 2  # no GPU here: a clear error
     assert "sees no GPU" in capsys.readouterr().err
+
+
+def test_every_registered_model_has_a_flop_count():
+    import kzoo
+    from kzoo.bench.flops import forward_flops
+
+    for name in kzoo.list_models():
+        model = kzoo.create_model(name, preset="tiny", preprocessor=None)
+        assert forward_flops(model, 5) > 0, name
+
+
+def test_cnn_flop_count_is_its_convolutions_and_head():
+    import kzoo
+    from kzoo.bench.flops import forward_flops
+
+    model = kzoo.create_model("cnn_classifier", preset="tiny", preprocessor=None)  # widths 2, 3; 4 filters of 4-d
+    convolutions = 5 * 2 * (2 * 4) * 4 + 5 * 2 * (3 * 4) * 4  # 5 positions, 2 FLOPs per multiply-add
+    head = 2 * (2 * 4) * 2
+    assert forward_flops(model, 5) == convolutions + head

@@ -18,8 +18,23 @@ from kzoo.training.loop import Trainer
 
 def train_speed(trainer, batches, *, repeats):
     """Median training examples (tokens) per second over `repeats` epochs, after one warm-up epoch."""
-    history = trainer.fit(batches, epochs=repeats + 1, verbose=0)
-    return statistics.median(h["examples_per_second"] for h in history[1:])
+    return train_speeds({"trainer": trainer}, batches, repeats=repeats)["trainer"]
+
+
+def train_speeds(trainers, batches, *, repeats):
+    """Median training examples (tokens) per second of each trainer in `trainers` (a dict).
+
+    After one warm-up epoch each, the trainers take turns, one epoch at a time,
+    `repeats` times: a slow spell of a shared machine then falls on all of them
+    alike instead of on whichever was measured during it.
+    """
+    for trainer in trainers.values():
+        trainer.fit(batches, epochs=1, verbose=0)
+    speeds = {key: [] for key in trainers}
+    for _ in range(repeats):
+        for key, trainer in trainers.items():
+            speeds[key].append(trainer.fit(batches, epochs=1, verbose=0)[0]["examples_per_second"])
+    return {key: statistics.median(values) for key, values in speeds.items()}
 
 
 def eval_seconds(trainer, batches, *, repeats):
@@ -33,11 +48,16 @@ def eval_seconds(trainer, batches, *, repeats):
     return statistics.median(seconds)
 
 
+# What one "item" of a speed figure is, per task (the unit kzoo's training loop counts).
+UNITS = {"classification": "examples", "language_modeling": "tokens", "translation": "target tokens"}
+
+
 def _items(batches):
-    """Examples (or tokens) in a finite batched dataset."""
+    """Items in a finite batched dataset: examples, tokens, or a translator's target tokens (padding left out)."""
     total = 0
-    for _, labels in batches:
-        total += int(np.prod(labels.shape))
+    for inputs, labels in batches:
+        translation = isinstance(inputs, dict) and "decoder_token_ids" in inputs
+        total += int(np.count_nonzero(labels)) if translation else int(np.prod(labels.shape))
     return total
 
 
@@ -54,6 +74,15 @@ def make_trainer(name, hyperparameters, *, jit_compile, precision="float32", tot
         return Trainer(model, optimizer=optimizer, task=task, jit_compile=jit_compile)
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def _compile_mode_trainers(name, hyperparameters):
+    """One trainer per configuration every speed row compares: XLA, no XLA, XLA under mixed_bfloat16."""
+    return {
+        "train_xla": make_trainer(name, hyperparameters, jit_compile=True),
+        "train_no_xla": make_trainer(name, hyperparameters, jit_compile=False),
+        "train_bf16_xla": make_trainer(name, hyperparameters, jit_compile=True, precision="mixed_bfloat16"),
+    }
 
 
 def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_size=None, max_length=None):
@@ -79,14 +108,17 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
     items = _items(batches)
     mean_length = _mean_length(batches)
 
-    row = {"model": name, "preset": preset or spec.default_preset, "unit": "tokens" if task == "language_modeling" else "examples",
+    row = {"model": name, "preset": preset or spec.default_preset, "unit": UNITS[task],
            "batch_size": batch_size, "mean_padded_length": mean_length}
-    xla = make_trainer(name, hyperparameters, jit_compile=True)
-    row["train_xla"] = train_speed(xla, batches, repeats=repeats)
+    trainers = _compile_mode_trainers(name, hyperparameters)
+    if spec.input_kind == "word_ids" and spec.compile_defaults.optimizer == "adam":
+        # The sparse alternative for the embedding table (kzoo.optimizers.LazyAdam), in the default compile mode.
+        trainers["train_lazy_adam"] = make_trainer(
+            name, hyperparameters, jit_compile=spec.compile_defaults.jit_compile_on(device_kind()),
+            optimizer="lazy_adam")
+    row.update(train_speeds(trainers, batches, repeats=repeats))
+    xla = trainers["train_xla"]
     row["xla_ran"] = xla.jit_compile
-    row["train_no_xla"] = train_speed(make_trainer(name, hyperparameters, jit_compile=False), batches, repeats=repeats)
-    bf16 = make_trainer(name, hyperparameters, jit_compile=True, precision="mixed_bfloat16")
-    row["train_bf16_xla"] = train_speed(bf16, batches, repeats=repeats)
     seconds = eval_seconds(xla, batches, repeats=repeats)
     row["inference_xla"] = items / seconds
     row["pipeline"] = pipeline_speed
@@ -94,14 +126,10 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
     row["bf16_over_f32"] = row["train_bf16_xla"] / row["train_xla"]
     _add_defaults(row, spec)
     row["pipeline_over_train"] = pipeline_speed / row["train_default"]
-    if spec.input_kind == "word_ids" and spec.compile_defaults.optimizer == "adam":
-        # The sparse alternative for the embedding table (kzoo.optimizers.LazyAdam), same compile mode.
-        lazy = make_trainer(name, hyperparameters, jit_compile=row["default_xla"], optimizer="lazy_adam")
-        row["train_lazy_adam"] = train_speed(lazy, batches, repeats=repeats)
     length = int(round(mean_length))
     flops = forward_flops(xla.model, length)
-    if task == "language_modeling":
-        flops /= length  # per token
+    if task != "classification":
+        flops /= length  # per token (a translator's source and target are padded to one length)
     row["forward_flops_per_item"] = float(flops)
     row["train_gflops_per_second"] = TRAINING_MULTIPLIER * flops * row["train_xla"] / 1e9
     row["parameters"] = xla.model.count_params()
@@ -111,7 +139,7 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
 def _mean_length(batches):
     lengths = []
     for inputs, _ in batches:
-        ids = inputs["token_ids"] if isinstance(inputs, dict) else inputs
+        ids = inputs if not isinstance(inputs, dict) else inputs.get("token_ids", inputs.get("encoder_token_ids"))
         lengths.append(int(ids.shape[1]))
     return float(np.mean(lengths))
 
@@ -122,16 +150,12 @@ def measure_linear_regression(*, steps=20, repeats=3, batch_size=32):
     x, y = make_linear_data(num_examples=steps * batch_size)
     batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).cache()
     hyperparameters = get_spec("linear_regression").hyperparameters()
-    xla = make_trainer("linear_regression", hyperparameters, jit_compile=True)
+    trainers = _compile_mode_trainers("linear_regression", hyperparameters)
     row = {"model": "linear_regression", "preset": "example", "unit": "examples", "batch_size": batch_size,
            "mean_padded_length": 1.0}
-    row["train_xla"] = train_speed(xla, batches, repeats=repeats)
+    row.update(train_speeds(trainers, batches, repeats=repeats))
+    xla = trainers["train_xla"]
     row["xla_ran"] = xla.jit_compile
-    row["train_no_xla"] = train_speed(
-        make_trainer("linear_regression", hyperparameters, jit_compile=False), batches, repeats=repeats)
-    row["train_bf16_xla"] = train_speed(
-        make_trainer("linear_regression", hyperparameters, jit_compile=True, precision="mixed_bfloat16"), batches,
-        repeats=repeats)
     row["inference_xla"] = len(x) / eval_seconds(xla, batches, repeats=repeats)
     row["pipeline"] = None
     row["xla_speedup"] = row["train_xla"] / row["train_no_xla"]

@@ -40,6 +40,21 @@ def _shakespeare(data_dir):
         return handle.read()
 
 
+def _translation_pairs(data_dir, *, quick):
+    """English-Chinese pairs: the cmn-eng training split where present (not in quick mode), else the demo's."""
+    path = os.path.join(data_dir, "cmn-eng", "train.tsv")
+    if quick or not os.path.exists(path):
+        sources, targets = demo.demo_pairs("train")
+        if quick:
+            sources, targets = sources[:512], targets[:512]
+    else:
+        from kzoo.data.local_files import read_pairs
+
+        examples = read_pairs(path)
+        sources, targets = examples.texts, examples.labels
+    return tf.data.Dataset.from_tensor_slices((sources, targets))
+
+
 def rerun_quality(pattern="*", *, output_dir="benchmarks", data_dir=None, log=print):
     """Re-runs only the SST-2 quality rows of models matching `pattern` (after a
     change of defaults) and keeps every other row of `output_dir/results.json`."""
@@ -76,7 +91,10 @@ def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=Non
     shakespeare = None if quick else _shakespeare(data_dir)
     if sst2:
         texts, labels = quality.read_sst2(sst2["train"])
-        data_name = "SST-2 train (../shared/data/sst2), Tiny Shakespeare for the language model"
+        translation = ("cmn-eng train" if os.path.exists(os.path.join(data_dir, "cmn-eng", "train.tsv"))
+                       else "the demo pairs")
+        data_name = (f"SST-2 train (../shared/data/sst2), Tiny Shakespeare for the language models, {translation} "
+                     "for the translator")
     else:
         texts, labels = demo.demo_classification("train")
         if quick:
@@ -98,6 +116,9 @@ def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=Non
             row = measure_linear_regression(steps=steps, repeats=repeats)
         elif spec.output_kind == "next_token_logits":
             row = measure_text_model(name, lm_text, preset=preset, steps=steps, repeats=repeats)
+        elif spec.output_kind == "translation_logits":
+            row = measure_text_model(name, _translation_pairs(data_dir, quick=quick), preset=preset, steps=steps,
+                                     repeats=repeats)
         else:
             if quick and spec.input_kind == "word_ids":
                 preset = "tiny"
