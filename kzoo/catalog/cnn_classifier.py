@@ -26,7 +26,11 @@ from kzoo.registry import WHOLE_TEXT_MAX_LENGTH, CompileDefaults, register_model
     default_preset="minilm_static",
     input_kind="word_ids",
     output_kind="class_logits",
-    compile_defaults=CompileDefaults(optimizer="adam", learning_rate=1e-3, max_length=WHOLE_TEXT_MAX_LENGTH),
+    compile_defaults=CompileDefaults(
+        optimizer="adam", learning_rate=1e-3, max_length=WHOLE_TEXT_MAX_LENGTH, xla_devices=("gpu",),
+        xla_measured="2 CPU cores, minilm_static preset, SST-2, batch 32: XLA 0.93x of no-XLA (1,685 vs 1,812 "
+                     "examples/s; 6 epochs of 30 steps per mode taken in turns, 2026-11-26)",
+    ),
     preprocessor=classifier_preprocessor,
 )
 def cnn_classifier(

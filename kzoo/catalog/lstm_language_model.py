@@ -20,7 +20,10 @@ from kzoo.registry import CompileDefaults, register_model
     input_kind="char_ids",
     output_kind="next_token_logits",
     compile_defaults=CompileDefaults(
-        optimizer="adam", learning_rate=2e-3, clipnorm=1.0, epochs=10, batch_size=32, max_length=100
+        optimizer="adam", learning_rate=2e-3, clipnorm=1.0, epochs=10, batch_size=32, max_length=100,
+        xla_devices=("cpu",),
+        xla_measured="2 CPU cores, char_medium, Tiny Shakespeare, batch 32 x 100: XLA 1.19x of no-XLA (14,207 vs "
+                     "11,931 tokens/s; 6 epochs of 30 steps per mode taken in turns, 2026-11-26); GPU: cuDNN's LSTM kernel needs no-XLA",
     ),
     preprocessor=language_model_preprocessor,
 )

@@ -22,7 +22,11 @@ from kzoo.registry import CompileDefaults, register_model
     default_preset="minilm",
     input_kind="word_ids",
     output_kind="class_logits",
-    compile_defaults=CompileDefaults(optimizer="adamw", learning_rate=5e-4, warmup_fraction=0.1),
+    compile_defaults=CompileDefaults(
+        optimizer="adamw", learning_rate=5e-4, warmup_fraction=0.1, xla_devices=("gpu",),
+        xla_measured="2 CPU cores, minilm preset, SST-2, batch 32: XLA 0.82x of no-XLA (279 vs 342 examples/s; "
+                     "6 epochs of 30 steps per mode taken in turns, 2026-11-26)",
+    ),
     preprocessor=classifier_preprocessor,
 )
 def transformer_classifier(

@@ -25,7 +25,8 @@ from kzoo.registry import CompileDefaults, register_model
     output_kind="next_token_logits",
     compile_defaults=CompileDefaults(
         optimizer="adamw", learning_rate=1e-3, clipnorm=1.0, epochs=10, batch_size=16, max_length=256,
-        xla_measured="2 CPU cores, char_medium, batch 32 x 256: 1.6-1.7 s/step with XLA, 2.3-3.4 s without",
+        xla_measured="2 CPU cores, char_medium, Tiny Shakespeare, batch 16 x 256: XLA 1.04x of no-XLA (17,105 vs "
+                     "16,525 tokens/s; 6 epochs of 30 steps per mode taken in turns, 2026-11-26)",
     ),
     preprocessor=language_model_preprocessor,
 )
