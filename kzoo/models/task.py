@@ -20,6 +20,7 @@ from kzoo.data.pipeline import (
     language_model_batches,
     pad_to_bucket,
     tokenized_pairs,
+    without_autotuning,
 )
 from kzoo.errors import check_fraction, check_int, invalid_value
 from kzoo.optimizers import KZOO_OPTIMIZERS
@@ -206,6 +207,10 @@ class Task(keras.Model):
         An unbatched dataset (or strings) is tokenized, bucketed by length and
         batched; an already batched dataset is preprocessed batch by batch.
         """
+        return without_autotuning(self._text_batches(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                                                     keep_order=keep_order))
+
+    def _text_batches(self, x, y, *, batch_size, shuffle, seed, keep_order):
         self._check_preprocessor()
         batch_size = batch_size or DEFAULT_BATCH_SIZE
         if isinstance(x, tf.data.Dataset):

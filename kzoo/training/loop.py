@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kzoo.data.pipeline import without_autotuning
+
 logger = logging.getLogger("kzoo")
 TASK_KINDS = ("classification", "language_modeling", "translation", "regression")
 # Errors XLA raises for an op or a shape it cannot compile.
@@ -167,11 +169,7 @@ class Trainer:
         # memory, not per file) and feeds its replicas their share of each one.
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        # tf.data's autotuning thread sleeps 10 ms, 20 ms, 40 ms, ... between rounds, and a pass over
-        # the data did not end before that thread woke: an epoch of 6.4 s of steps took 10.24 s, others
-        # 20.48 s (TF 2.21, CPU). Without it, AUTOTUNE maps run one call per core, as fast here.
-        options.autotune.enabled = False
-        return self.strategy.experimental_distribute_dataset(batches.with_options(options))
+        return self.strategy.experimental_distribute_dataset(without_autotuning(batches).with_options(options))
 
     def evaluate(self, batches):
         """`{"loss": ..., "accuracy": ...}` (and perplexity for a language model)."""
