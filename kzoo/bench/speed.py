@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from kzoo._backend import device_kind
 from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
-from kzoo.data.pipeline import count_batches
+from kzoo.data.pipeline import count_batches, without_autotuning
 from kzoo.registry import create_model, get_spec
 from kzoo.models.task import make_optimizer
 from kzoo.training.inputs import Batches, data_hyperparameters, new_preprocessor, task_of
@@ -95,8 +95,9 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
     preprocessor = new_preprocessor(spec, hyperparameters, task, data, max_length=max_length)
     hyperparameters.update(data_hyperparameters(spec, hyperparameters, {}, preprocessor, None))
 
-    def pipeline():
-        return Batches(task, data, preprocessor, batch_size=batch_size, shuffle=task == "classification").for_epoch()
+    def pipeline():  # as the training loop reads it
+        batches = Batches(task, data, preprocessor, batch_size=batch_size, shuffle=task == "classification")
+        return without_autotuning(batches.for_epoch())
 
     # The pipeline alone, from raw text: one whole first (uncached) pass, tokenization
     # included. A whole pass, because the shuffle buffer tokenizes ahead of the batches.
