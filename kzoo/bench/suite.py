@@ -40,10 +40,15 @@ def _shakespeare(data_dir):
         return handle.read()
 
 
+def _cmn_eng_train(data_dir):
+    path = os.path.join(data_dir, "cmn-eng", "train.tsv")
+    return path if os.path.exists(path) else None
+
+
 def _translation_pairs(data_dir, *, quick):
     """English-Chinese pairs: the cmn-eng training split where present (not in quick mode), else the demo's."""
-    path = os.path.join(data_dir, "cmn-eng", "train.tsv")
-    if quick or not os.path.exists(path):
+    path = _cmn_eng_train(data_dir)
+    if quick or path is None:
         sources, targets = demo.demo_pairs("train")
         if quick:
             sources, targets = sources[:512], targets[:512]
@@ -91,8 +96,7 @@ def run_suite(pattern="*", *, quick=False, output_dir="benchmarks", data_dir=Non
     shakespeare = None if quick else _shakespeare(data_dir)
     if sst2:
         texts, labels = quality.read_sst2(sst2["train"])
-        translation = ("cmn-eng train" if os.path.exists(os.path.join(data_dir, "cmn-eng", "train.tsv"))
-                       else "the demo pairs")
+        translation = "cmn-eng train" if _cmn_eng_train(data_dir) else "the demo pairs"
         data_name = (f"SST-2 train (../shared/data/sst2), Tiny Shakespeare for the language models, {translation} "
                      "for the translator")
     else:
