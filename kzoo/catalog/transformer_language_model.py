@@ -14,9 +14,10 @@ from kzoo.registry import CompileDefaults, register_model
         # The Transformer example's sizes.
         "example": {"sequence_length": 256, "hidden_dim": 512, "num_heads": 8, "num_layers": 2,
                     "intermediate_dim": 2048, "dropout": 0.1},
-        # Char-level Shakespeare size for a 15-minute budget on 2 CPU cores (~5k tokens/s with XLA, the
-        # model sees ~4 epochs): 192- and 256-wide layers see too few tokens in that time, and dropout
-        # (35% of the step time on CPU, mostly on the attention scores) does not pay while underfitting.
+        # Char-level Shakespeare size for a 15-minute budget on 2 CPU cores (~17k tokens/s with XLA, ~15
+        # epochs): 192- and 256-wide layers see too few tokens in that time. Dropout 0.1 nearly doubles
+        # the XLA step on CPU (307 -> 574 ms) and learnt slower: 1.91 vs 1.69 nats/char after 8 epochs
+        # (benchmarks/RESULTS.md, 2026-11-26).
         "char_medium": {"sequence_length": 256, "hidden_dim": 128, "num_heads": 4, "num_layers": 4,
                         "intermediate_dim": 512, "dropout": 0.0},
     },
