@@ -68,7 +68,8 @@ def build_parser():
     train.add_argument("--static-shapes", action="store_true", dest="fixed_length",
                        help="pad every batch to --max-length and drop the last partial one, and check that the "
                             "step is TPU-ready (static shapes, no string op) before training; always on with a TPU")
-    train.add_argument("--steps-per-execution", type=int, default=1)
+    train.add_argument("--steps-per-execution", type=int,
+                       help="training steps per call into TensorFlow (default: the model's, see `kzoo info`)")
     train.add_argument("--strategy", default="auto",
                        help="tf.distribute strategy: auto (default: from --tpu, TF_CONFIG and the GPUs), default, "
                             "mirrored (the local GPUs), multi_worker (the cluster in TF_CONFIG, one process per "

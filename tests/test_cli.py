@@ -56,6 +56,7 @@ def test_train_evaluate_predict_round_trip(name, tmp_path, capsys, small_demo):
     else:  # XLA unless the model's measured default on this device says otherwise (the masked LSTM on CPU)
         assert metrics["jit_compile"] is kzoo.get_spec(name).compile_defaults.jit_compile_on("cpu")
         assert metrics["jit_compile_chosen_by"] == "the model's default on cpu"
+    assert metrics["steps_per_execution"] == kzoo.get_spec(name).compile_defaults.steps_per_execution
     assert metrics["examples_per_second"] > 0 and metrics["wall_seconds"] > 0
     assert "tensorboard --logdir" in capsys.readouterr().out
 

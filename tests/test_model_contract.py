@@ -66,6 +66,7 @@ def test_compile_uses_the_registry_defaults(name):
     assert model.compile_defaults == defaults
     assert type(model.optimizer).__name__.lower() == defaults.optimizer
     assert float(model.optimizer.learning_rate) == pytest.approx(defaults.learning_rate)
+    assert model.steps_per_execution == defaults.steps_per_execution
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

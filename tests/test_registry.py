@@ -1,6 +1,7 @@
 import pytest
 
 import kzoo
+from kzoo.training.train import TrainOptions
 
 
 def test_list_models_filters_with_shell_patterns():
@@ -68,6 +69,18 @@ def test_create_model_applies_preset_and_overrides():
     model = kzoo.create_model("lstm_classifier", preset="tiny", num_classes=5)
     assert model.num_classes == 5 and model.lstm_units == 4
     assert model.output_shape == (None, 5)
+
+
+def test_small_models_run_several_steps_per_call_and_the_caller_can_say_otherwise():
+    assert kzoo.get_spec("bag_of_embeddings_classifier").compile_defaults.steps_per_execution > 1
+    assert kzoo.get_spec("bert_classifier").compile_defaults.steps_per_execution == 1
+    model = kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", preprocessor=None)
+    model.compile()
+    assert model.steps_per_execution == kzoo.get_spec("bag_of_embeddings_classifier").compile_defaults.steps_per_execution
+    model.compile(steps_per_execution=1)
+    assert model.steps_per_execution == 1
+    with pytest.raises(ValueError, match="steps_per_execution.*0"):
+        TrainOptions(model="bag_of_embeddings_classifier", steps_per_execution=0).resolve()
 
 
 def test_each_model_declares_where_xla_is_its_default_and_compile_follows_it():

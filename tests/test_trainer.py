@@ -72,10 +72,19 @@ texts, labels = demo.demo_classification("train")
 data = sys.argv[1] + ".txt"  # a slice of the demo data keeps the run to seconds
 open(data, "w").write("".join(f"{label} {text}\\n" for text, label in zip(texts[:640], labels[:640])))
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-metrics = kzoo.train("lstm_classifier", dataset=data, preset="tiny", epochs=1, batch_size=64, max_length=16,
-                     run_dir=sys.argv[1], strategy=strategy, jit_compile=False, verbose=0)
+metrics = kzoo.train("bag_of_embeddings_classifier", dataset=data, preset="tiny", epochs=1, batch_size=64,
+                     max_length=16, run_dir=sys.argv[1], strategy=strategy, jit_compile=False, verbose=0)
 assert strategy.num_replicas_in_sync == 2
 assert "2 replica" in metrics["strategy"], metrics["strategy"]
+# The model's default of several steps per execution gives way to one with several replicas; asked for, an error.
+assert metrics["steps_per_execution"] == 1
+from kzoo.training.loop import Trainer
+try:
+    Trainer(kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", preprocessor=None),
+            task="classification", strategy=strategy, steps_per_execution=4)
+    raise AssertionError("no error")
+except ValueError as error:
+    assert "expected 1 with several replicas (2 here), received 4" in str(error), error
 print("OK", metrics["validation"]["accuracy"])
 """
     import tempfile

@@ -150,8 +150,10 @@ class Task(keras.Model):
 
     # === Compile ===
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", jit_compile="auto", **kwargs):
-        """Compiles with the model's registry defaults (optimizer, learning rate, warmup, loss, metrics, XLA).
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", jit_compile="auto", steps_per_execution="auto",
+                **kwargs):
+        """Compiles with the model's registry defaults (optimizer, learning rate, warmup, loss, metrics, XLA,
+        steps per execution).
 
         With warmup in the defaults, the schedule is fixed at the first `fit`,
         once the number of steps is known. `jit_compile="auto"` uses XLA where
@@ -160,8 +162,11 @@ class Task(keras.Model):
         """
         if jit_compile == "auto":
             jit_compile = self.compile_defaults.jit_compile_on(device_kind())
+        if steps_per_execution == "auto":
+            steps_per_execution = self.compile_defaults.steps_per_execution
         self._warmup_pending = optimizer == "auto" and bool(self.compile_defaults.warmup_fraction)
         kwargs["jit_compile"] = jit_compile
+        kwargs["steps_per_execution"] = steps_per_execution
         self._compile_kwargs = {"loss": loss, "metrics": metrics, **kwargs}
         super().compile(**compile_arguments(self.compile_defaults, optimizer=optimizer, loss=loss,
                                             metrics=metrics), **kwargs)

@@ -43,6 +43,11 @@ class Trainer:
         self.optimizer = optimizer
         self.task = task
         self.strategy = strategy or tf.distribute.get_strategy()
+        if steps_per_execution > 1 and self.strategy.num_replicas_in_sync > 1:
+            # The gather of the replicas' sparse (embedding) gradients mismatches across replicas inside the
+            # multi-step loop: "Shape mismatch in the collective instance" (TF 2.21, MirroredStrategy, 2 CPUs).
+            raise ValueError(f"Invalid value for `steps_per_execution`: expected 1 with several replicas "
+                             f"({self.strategy.num_replicas_in_sync} here), received {steps_per_execution}")
         self.steps_per_execution = steps_per_execution
         self.label_smoothing = label_smoothing  # of the training loss only; metrics stay plain cross-entropy
         self.jit_compile = jit_compile

@@ -42,13 +42,12 @@ class TensorBoardLogger(keras.callbacks.Callback):
             self._profiling = True
 
     def on_train_batch_end(self, batch, logs=None):
-        self._global_step = self._epoch_start_step + batch
+        # `batch` counts the epoch's steps so far; with several steps per execution it moves by more than one.
+        previous, self._global_step = self._global_step, self._epoch_start_step + batch
         if self._profiling and self._global_step >= self.profile_batches[1]:
             tf.profiler.experimental.stop()
             self._profiling, self.profile_batches = False, None
-        if self.update_freq and logs and self._global_step // self.update_freq != (
-            self._global_step - 1
-        ) // self.update_freq:
+        if self.update_freq and logs and self._global_step // self.update_freq != previous // self.update_freq:
             with self.train_writer.as_default(step=self._global_step):
                 for name, value in logs.items():
                     tf.summary.scalar(f"batch/{name}", value)

@@ -69,7 +69,7 @@ class TrainOptions:
     run_dir: str | None = None
     jit_compile: bool | None = None  # None: the model's measured choice for the device (see CompileDefaults)
     precision: str | None = None  # None: mixed_bfloat16 on a TPU, float32 elsewhere
-    steps_per_execution: int = 1
+    steps_per_execution: int | None = None  # None: the model's default (one step with several replicas)
     strategy: object = "auto"  # a name in STRATEGIES or a tf.distribute.Strategy
     tpu: str | None = None
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT_SECONDS
@@ -96,7 +96,8 @@ class TrainOptions:
         defaults = spec.compile_defaults
         if self.precision is not None:
             check_choice("precision", self.precision, PRECISIONS)
-        check_int("steps_per_execution", self.steps_per_execution, minimum=1)
+        if self.steps_per_execution is not None:
+            check_int("steps_per_execution", self.steps_per_execution, minimum=1)
         check_int("seed", self.seed, minimum=0)
         if isinstance(self.strategy, str) or self.strategy is None:
             self.strategy = check_choice("strategy", self.strategy or "auto", STRATEGIES)
@@ -269,8 +270,11 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
         jit_compile, chosen_by = spec.compile_defaults.jit_compile_on(kind), f"the model's default on {kind}"
         if jit_compile and kind == "cpu" and strategy.num_replicas_in_sync > 1:
             jit_compile, chosen_by = False, "several replicas on cpu (XLA has no CPU kernels for all-reduce)"
+    steps_per_execution = options.steps_per_execution
+    if steps_per_execution is None:
+        steps_per_execution = 1 if strategy.num_replicas_in_sync > 1 else spec.compile_defaults.steps_per_execution
     trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=jit_compile,
-                      steps_per_execution=options.steps_per_execution, label_smoothing=options.label_smoothing)
+                      steps_per_execution=steps_per_execution, label_smoothing=options.label_smoothing)
     if options.fixed_length:  # fail now, not after the first epoch on a TPU
         check_tpu_ready(trainer, {"train": train_batches.for_epoch(0), "validation": valid_batches})
     checkpoint = EpochCheckpoint(model, optimizer, rd.path(out, rd.CHECKPOINTS), rd.path(out, rd.HISTORY),
@@ -342,6 +346,7 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
         "jit_compile": trainer.jit_compile,
         "jit_compile_chosen_by": chosen_by,
         "xla_fallback_reason": trainer.xla_fallback_reason,
+        "steps_per_execution": trainer.steps_per_execution,
         "precision": options.precision,
         "static_shapes": options.fixed_length,
         "strategy": describe(strategy),
