@@ -85,6 +85,10 @@ try:
     raise AssertionError("no error")
 except ValueError as error:
     assert "expected 1 with several replicas (2 here), received 4" in str(error), error
+with strategy.scope():  # Keras `fit` too: `compile()` picks one step per call under several replicas
+    model = kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", preprocessor=None)
+    model.compile()
+assert model.steps_per_execution == 1, model.steps_per_execution
 print("OK", metrics["validation"]["accuracy"])
 """
     import tempfile
