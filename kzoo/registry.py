@@ -63,6 +63,11 @@ class CompileDefaults:
         """Whether the step is XLA-compiled by default on `device_kind` ("cpu", "gpu" or "tpu")."""
         return device_kind == "tpu" or device_kind in self.xla_devices
 
+    def steps_per_execution_with(self, num_replicas):
+        """Training steps per call by default with `num_replicas` replicas: one with several, where the gather
+        of the replicas' sparse (embedding) gradients mismatches inside a multi-step loop (TF 2.21)."""
+        return 1 if num_replicas > 1 else self.steps_per_execution
+
 
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:

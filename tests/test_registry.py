@@ -74,6 +74,7 @@ def test_create_model_applies_preset_and_overrides():
 def test_small_models_run_several_steps_per_call_and_the_caller_can_say_otherwise():
     assert kzoo.get_spec("bag_of_embeddings_classifier").compile_defaults.steps_per_execution > 1
     assert kzoo.get_spec("bert_classifier").compile_defaults.steps_per_execution == 1
+    assert kzoo.get_spec("bag_of_embeddings_classifier").compile_defaults.steps_per_execution_with(2) == 1
     model = kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", preprocessor=None)
     model.compile()
     assert model.steps_per_execution == kzoo.get_spec("bag_of_embeddings_classifier").compile_defaults.steps_per_execution

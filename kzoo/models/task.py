@@ -162,9 +162,9 @@ class Task(keras.Model):
         """
         if jit_compile == "auto":
             jit_compile = self.compile_defaults.jit_compile_on(device_kind())
-        if steps_per_execution == "auto":  # one step with several replicas, as kzoo.train (see its Trainer)
-            several_replicas = self.distribute_strategy.num_replicas_in_sync > 1
-            steps_per_execution = 1 if several_replicas else self.compile_defaults.steps_per_execution
+        if steps_per_execution == "auto":
+            steps_per_execution = self.compile_defaults.steps_per_execution_with(
+                self.distribute_strategy.num_replicas_in_sync)
         self._warmup_pending = optimizer == "auto" and bool(self.compile_defaults.warmup_fraction)
         kwargs["jit_compile"] = jit_compile
         kwargs["steps_per_execution"] = steps_per_execution

@@ -44,8 +44,8 @@ class Trainer:
         self.task = task
         self.strategy = strategy or tf.distribute.get_strategy()
         if steps_per_execution > 1 and self.strategy.num_replicas_in_sync > 1:
-            # The gather of the replicas' sparse (embedding) gradients mismatches across replicas inside the
-            # multi-step loop: "Shape mismatch in the collective instance" (TF 2.21, MirroredStrategy, 2 CPUs).
+            # "Shape mismatch in the collective instance" (TF 2.21, MirroredStrategy over 2 CPUs): see
+            # CompileDefaults.steps_per_execution_with.
             raise ValueError(f"Invalid value for `steps_per_execution`: expected 1 with several replicas "
                              f"({self.strategy.num_replicas_in_sync} here), received {steps_per_execution}")
         self.steps_per_execution = steps_per_execution

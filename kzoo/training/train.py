@@ -272,7 +272,7 @@ def fit_and_report(spec, options, data, strategy, *, write_dir=None):
             jit_compile, chosen_by = False, "several replicas on cpu (XLA has no CPU kernels for all-reduce)"
     steps_per_execution = options.steps_per_execution
     if steps_per_execution is None:
-        steps_per_execution = 1 if strategy.num_replicas_in_sync > 1 else spec.compile_defaults.steps_per_execution
+        steps_per_execution = spec.compile_defaults.steps_per_execution_with(strategy.num_replicas_in_sync)
     trainer = Trainer(model, optimizer=optimizer, task=task, strategy=strategy, jit_compile=jit_compile,
                       steps_per_execution=steps_per_execution, label_smoothing=options.label_smoothing)
     if options.fixed_length:  # fail now, not after the first epoch on a TPU
