@@ -48,6 +48,9 @@ def eval_seconds(trainer, batches, *, repeats):
     return statistics.median(seconds)
 
 
+# First passes through the input pipeline whose median is its speed (see `measure_text_model`).
+PIPELINE_PASSES = 3
+
 # What one "item" of a speed figure is, per task (the unit kzoo's training loop counts).
 UNITS = {"classification": "examples", "language_modeling": "tokens", "translation": "target tokens"}
 
@@ -136,9 +139,6 @@ def measure_text_model(name, data, *, preset=None, steps=20, repeats=3, batch_si
     row["train_gflops_per_second"] = TRAINING_MULTIPLIER * flops * row["train_xla"] / 1e9
     row["parameters"] = xla.model.count_params()
     return row
-
-
-PIPELINE_PASSES = 3
 
 
 def _first_pass_speed(make_pipeline):
