@@ -31,6 +31,7 @@ _LAZY = {
     "generate": ("kzoo.training", "generate"),
     "load_model": ("kzoo.models", "load_model"),
     "load_run": ("kzoo.training", "load_run"),
+    "losses": ("kzoo.losses", None),
     "models": ("kzoo.models", None),
     "optimizers": ("kzoo.optimizers", None),
     "predict": ("kzoo.training", "predict"),

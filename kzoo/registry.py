@@ -44,6 +44,7 @@ class CompileDefaults:
     metrics: tuple = ("accuracy",)
     warmup_fraction: float = 0.0  # of all training steps, then cosine decay
     clipnorm: float | None = None  # gradient norm clipping (recurrent language models)
+    label_smoothing: float = 0.0  # of the training targets (cross-entropy losses); `--label-smoothing` overrides it
     epochs: int = 5
     batch_size: int = 32
     # Tokens kept per example (window length for a language model); kzoo.train reports how many

@@ -75,7 +75,8 @@ def make_trainer(name, hyperparameters, *, jit_compile, precision="float32", tot
                                    precision=precision)
         task = task_of(spec) if spec.output_kind != "regression" else "regression"
         return Trainer(model, optimizer=optimizer, task=task, jit_compile=jit_compile,
-                       steps_per_execution=spec.compile_defaults.steps_per_execution)
+                       steps_per_execution=spec.compile_defaults.steps_per_execution,
+                       label_smoothing=spec.compile_defaults.label_smoothing)
     finally:
         keras.config.set_dtype_policy(previous)
 

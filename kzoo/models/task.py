@@ -23,6 +23,7 @@ from kzoo.data.pipeline import (
     without_autotuning,
 )
 from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.losses import SparseCategoricalCrossentropy
 from kzoo.optimizers import KZOO_OPTIMIZERS
 from kzoo.registry import CompileDefaults, get_spec
 
@@ -84,10 +85,14 @@ def compile_arguments(defaults, *, learning_rate=None, optimizer="auto", loss="a
     if optimizer == "auto":
         optimizer = make_optimizer(defaults, learning_rate=learning_rate, total_steps=total_steps)
     if loss == "auto":
-        if defaults.loss == "sparse_categorical_crossentropy":
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=defaults.from_logits)
-        elif defaults.loss == "padded_sparse_categorical_crossentropy":  # label 0 is padding: no loss
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=defaults.from_logits, ignore_class=0)
+        if defaults.loss in ("sparse_categorical_crossentropy", "padded_sparse_categorical_crossentropy"):
+            ignore_class = 0 if defaults.loss.startswith("padded") else None  # label 0 is padding: no loss
+            if defaults.label_smoothing:  # which Keras's sparse cross-entropy lacks; from logits only
+                loss = SparseCategoricalCrossentropy(label_smoothing=defaults.label_smoothing,
+                                                     ignore_class=ignore_class)
+            else:
+                loss = keras.losses.SparseCategoricalCrossentropy(from_logits=defaults.from_logits,
+                                                                  ignore_class=ignore_class)
         elif defaults.loss == "mean_squared_error":
             loss = keras.losses.MeanSquaredError()
         else:

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from kzoo.data.pipeline import without_autotuning
+from kzoo.losses import smooth, smoothed_sparse_cross_entropy
 
 logger = logging.getLogger("kzoo")
 TASK_KINDS = ("classification", "language_modeling", "translation", "regression")
@@ -71,7 +72,7 @@ class Trainer:
             return losses, tf.zeros_like(losses), tf.ones_like(losses)
         labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
         logits = tf.reshape(outputs, [-1, tf.shape(outputs)[-1]])
-        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        losses = smoothed_sparse_cross_entropy(labels, logits)
         correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), labels), tf.float32)
         weights = tf.cast(labels != 0, tf.float32) if self.task == "translation" else tf.ones_like(losses)
         return losses, correct, weights
@@ -80,11 +81,7 @@ class Trainer:
         with tf.GradientTape() as tape:
             outputs = self.model(inputs, training=True)
             losses, correct, weights = self._per_item_losses(labels, outputs)
-            trained = losses
-            if self.label_smoothing:  # (1 - e) * cross-entropy + e * cross-entropy against the uniform distribution
-                logits = tf.reshape(tf.cast(outputs, tf.float32), [-1, tf.shape(outputs)[-1]])
-                uniform = -tf.reduce_mean(tf.nn.log_softmax(logits), axis=-1)
-                trained = (1.0 - self.label_smoothing) * losses + self.label_smoothing * uniform
+            trained = smooth(losses, tf.reshape(outputs, [-1, tf.shape(outputs)[-1]]), self.label_smoothing)
             # Averages over the global batch, so gradients summed across replicas are right.
             loss = tf.nn.compute_average_loss(trained * weights)
             if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):

@@ -75,7 +75,7 @@ class TrainOptions:
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT_SECONDS
     fixed_length: bool = False  # one static batch shape (TPU-ready), checked before training; always on a TPU
     early_stopping_patience: int | None = None
-    label_smoothing: float = 0.0  # of classification, language model and translation targets
+    label_smoothing: float | None = None  # of cross-entropy targets; None: the model's default
     tensorboard_update_freq: int = 50
     profile_batches: tuple | None = None
     data_format: str | None = None
@@ -115,7 +115,12 @@ class TrainOptions:
             check_int("early_stopping_patience", self.early_stopping_patience, minimum=1)
         if self.time_budget_seconds is not None and not self.time_budget_seconds > 0:
             raise invalid_value("time_budget_seconds", "a number of seconds > 0", self.time_budget_seconds)
+        if self.label_smoothing is None:
+            self.label_smoothing = defaults.label_smoothing
         self.label_smoothing = check_fraction("label_smoothing", self.label_smoothing)
+        if self.label_smoothing and defaults.loss == "mean_squared_error":
+            raise ValueError(f"Invalid value for `label_smoothing`: {spec.name} trains on mean squared error, which "
+                             f"has no labels to smooth; expected 0, received {self.label_smoothing}")
         if not 0 < self.validation_fraction < 1:
             raise invalid_value("validation_fraction", "a float in (0, 1)", self.validation_fraction)
         self.overrides = dict(self.overrides or {})
