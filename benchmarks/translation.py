@@ -18,6 +18,21 @@ import os
 from _common import RESULTS_DIR, data_path
 
 
+def summarize(run_dir, metrics):
+    """What the results file keeps of one run: its scores, speed, size and three sample translations."""
+    import kzoo
+
+    sources = ["How are you?", "I am very happy today.", "Where is the train station?"]
+    run = kzoo.load_run(run_dir)
+    return {
+        "label_smoothing": run.config["settings"]["label_smoothing"],
+        "test_bleu": metrics["test"]["bleu"], "validation_bleu": metrics["validation"]["bleu"],
+        "test_loss": metrics["test"]["loss"], "epochs": metrics["epochs"], "best_epoch": metrics["best_epoch"],
+        "tokens_per_second": metrics["examples_per_second"], "parameters": metrics["num_parameters"],
+        "samples": dict(zip(sources, run.model.translate(sources))),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=30.0, help="training budget of each model")
@@ -41,15 +56,7 @@ def main():
         metrics = kzoo.train("transformer_translator", preset=preset, dataset=train, validation=dev, test=test,
                              epochs=epochs[preset], time_budget_seconds=args.minutes * 60, overwrite=True,
                              run_dir=os.path.join(args.run_dir, preset), verbose=1)
-        run = kzoo.load_run(os.path.join(args.run_dir, preset))
-        result["runs"][preset] = {
-            "test_bleu": metrics["test"]["bleu"], "validation_bleu": metrics["validation"]["bleu"],
-            "test_loss": metrics["test"]["loss"], "epochs": metrics["epochs"], "best_epoch": metrics["best_epoch"],
-            "tokens_per_second": metrics["examples_per_second"], "parameters": metrics["num_parameters"],
-            "samples": dict(zip(["How are you?", "I am very happy today.", "Where is the train station?"],
-                                run.model.translate(["How are you?", "I am very happy today.",
-                                                     "Where is the train station?"]))),
-        }
+        result["runs"][preset] = summarize(os.path.join(args.run_dir, preset), metrics)
         print(json.dumps(result["runs"][preset], ensure_ascii=False, indent=2))
     if {"small", "example"} <= set(result["runs"]):
         result["bleu_gain_over_example"] = result["runs"]["small"]["test_bleu"] - result["runs"]["example"]["test_bleu"]
