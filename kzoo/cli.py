@@ -81,7 +81,7 @@ def build_parser():
     train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without better val_loss")
     train.add_argument("--label-smoothing", type=float, metavar="E",
                        help="train on (1-E) x the target + E x uniform (the Transformer paper used 0.1); "
-                            "default: the model's (0.1 for the translator, 0 otherwise)")
+                            "default: the model's (`kzoo info MODEL`)")
     train.add_argument("--profile", metavar="FIRST,LAST", help="profile these training steps into TensorBoard")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after this long")

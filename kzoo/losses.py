@@ -1,8 +1,8 @@
 """Cross-entropy on integer labels with label smoothing, which Keras's `SparseCategoricalCrossentropy` lacks.
 
-One definition for both ways a kzoo model trains: kzoo's training loop calls
-`smoothed_sparse_cross_entropy`, and `compile()` gets `SparseCategoricalCrossentropy`
-when a model's defaults ask for smoothing (the translator's do).
+One definition for both ways a kzoo model trains: kzoo's training loop `smooth`s the
+cross-entropy it already computes for its metrics, and `compile()` gets
+`SparseCategoricalCrossentropy` when a model's defaults ask for smoothing (the translator's do).
 
 Example:
     >>> model.compile(loss=kzoo.losses.SparseCategoricalCrossentropy(label_smoothing=0.1, ignore_class=0))
