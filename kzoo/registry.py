@@ -42,6 +42,9 @@ class CompileDefaults:
     loss: str = "sparse_categorical_crossentropy"
     from_logits: bool = True
     metrics: tuple = ("accuracy",)
+    # Further arguments of the default optimizer (e.g. {"beta_2": 0.99, "weight_decay": 0.1}); not given to
+    # another optimizer a caller picks.
+    optimizer_arguments: dict = dataclasses.field(default_factory=dict)
     warmup_fraction: float = 0.0  # of all training steps, then cosine decay
     clipnorm: float | None = None  # gradient norm clipping (recurrent language models)
     label_smoothing: float = 0.0  # of the training targets (cross-entropy losses); `--label-smoothing` overrides it

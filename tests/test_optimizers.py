@@ -77,6 +77,18 @@ def test_kzoo_optimizers_are_chosen_by_name_and_round_trip_their_config():
         LazyAdam(amsgrad=True)
 
 
+def test_optimizer_arguments_go_to_the_default_optimizer_only():
+    from kzoo.models.task import make_optimizer
+    from kzoo.registry import CompileDefaults
+
+    defaults = CompileDefaults(optimizer="adamw", optimizer_arguments={"beta_2": 0.99, "weight_decay": 0.1})
+    optimizer = make_optimizer(defaults)
+    assert (optimizer.beta_2, optimizer.weight_decay) == (0.99, 0.1)
+    assert make_optimizer(defaults, optimizer="adam").beta_2 == 0.999  # a caller's choice gets Keras's values
+    with pytest.raises(ValueError, match="not recognized.*beta2"):
+        make_optimizer(CompileDefaults(optimizer="adamw", optimizer_arguments={"beta2": 0.99}))
+
+
 class _CountingSchedule(keras.optimizers.schedules.CosineDecay):
     """Warmup + cosine decay that counts how often it is evaluated (each call adds its ops to the step)."""
 

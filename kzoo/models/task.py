@@ -40,6 +40,8 @@ METRICS = {
 def make_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps=None, precision="float32"):
     """The model's optimizer: `defaults` (or `optimizer`, a Keras name) at `learning_rate`.
 
+    The default optimizer also gets the defaults' `optimizer_arguments`.
+
     When the defaults ask for warmup and `total_steps` is known: linear warmup,
     then cosine decay to zero over the remaining steps. Under mixed_float16 the
     optimizer scales the loss.
@@ -60,14 +62,16 @@ def make_optimizer(defaults, *, learning_rate=None, optimizer=None, total_steps=
             warmup_steps=warmup,
         )
     config = {"learning_rate": learning_rate, "clipnorm": defaults.clipnorm}
-    try:
-        if name in KZOO_OPTIMIZERS:
-            result = KZOO_OPTIMIZERS[name](**config)
-        else:
-            result = keras.optimizers.get({"class_name": name, "config": config})
-    except ValueError as error:
-        raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name (adam, sgd, "
-                         f"rmsprop, ...) or one of kzoo's ({', '.join(KZOO_OPTIMIZERS)}), received {name!r}") from error
+    if name == defaults.optimizer:
+        config.update(defaults.optimizer_arguments)
+    optimizer_class = KZOO_OPTIMIZERS.get(name)
+    if optimizer_class is None:
+        try:
+            optimizer_class = type(keras.optimizers.get(name))
+        except ValueError as error:
+            raise ValueError(f"Invalid value for `optimizer`: expected a Keras optimizer name (adam, sgd, rmsprop, "
+                             f"...) or one of kzoo's ({', '.join(KZOO_OPTIMIZERS)}), received {name!r}") from error
+    result = optimizer_class(**config)
     if precision == "mixed_float16":
         result = keras.optimizers.LossScaleOptimizer(result)
     return result
