@@ -103,7 +103,8 @@ def build_parser():
     generate = commands.add_parser("generate", help="continue a prompt with a language model run")
     generate.add_argument("run_dir")
     generate.add_argument("--prompt", action="append", required=True, help="repeat for a batch of prompts")
-    generate.add_argument("--max-length", type=int, default=200, help="new tokens per prompt")
+    generate.add_argument("--max-length", type=int,
+                          help="new tokens per prompt (default: 200, or as many as the model's positions leave)")
     generate.add_argument("--sampler", default="greedy", choices=["greedy", "random", "top_k", "top_p", "beam"])
     generate.add_argument("--temperature", type=float, default=1.0)
     generate.add_argument("--k", type=int, default=5, help="top_k: sample among the k likeliest")

@@ -96,3 +96,12 @@ def test_a_model_with_positions_refuses_a_text_longer_than_them(generator):
     assert len(text) == limit
     with pytest.raises(ValueError, match=f"at most {limit - 7} new tokens fit; received {limit - 6}"):
         generator.generate(["the cat"], max_length=limit - 6)
+
+
+def test_the_default_length_is_200_tokens_or_what_the_positions_leave(generator):
+    limit = generator.model.max_positions
+    text = generator.generate(["the cat"])[0]
+    assert len(text) == (7 + 200 if limit is None else min(limit, 7 + 200))
+    if limit is not None:
+        with pytest.raises(ValueError, match=f"at most {limit} tokens.*longest prompt \\({limit} tokens\\)"):
+            generator.generate(["a" * limit])

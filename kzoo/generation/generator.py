@@ -19,6 +19,9 @@ from kzoo.errors import check_int
 from kzoo.generation.samplers import make_sampler
 
 
+DEFAULT_NEW_TOKENS = 200  # a continuation's length when the caller gives none
+
+
 def _bucket(length):
     """The smallest standard bucket length >= `length` (powers of two past the table)."""
     for candidate in bucket_lengths(1 << 30):
@@ -137,6 +140,15 @@ class TextGenerator:
         settings = {"name": sampler, "temperature": temperature, "k": k, "p": p, "num_beams": num_beams}
         return self._decoder(settings, tuple(stop_ids))[1]
 
+    def _default_length(self, longest_prompt):
+        limit = self.model.max_positions
+        if limit is None:
+            return DEFAULT_NEW_TOKENS
+        if longest_prompt >= limit:
+            raise ValueError(f"Invalid value for `prompts`: the model reads at most {limit} tokens, so no new token "
+                             f"fits after the longest prompt ({longest_prompt} tokens).")
+        return min(DEFAULT_NEW_TOKENS, limit - longest_prompt)
+
     def _buffer(self, longest_prompt, max_length):
         """Bucketed `(prompt width, new tokens)`, within the model's positions; too long a request is an error."""
         width, new_tokens = _bucket(longest_prompt), _bucket(max_length)
@@ -151,15 +163,19 @@ class TextGenerator:
         width = min(width, limit)
         return width, limit - width
 
-    def generate(self, prompts, *, max_length=200, sampler="greedy", temperature=1.0, k=5, p=0.9,
+    def generate(self, prompts, *, max_length=None, sampler="greedy", temperature=1.0, k=5, p=0.9,
                  num_beams=4, seed=0, stop=()):
         """Continues each prompt by up to `max_length` tokens; returns prompt + continuation.
 
+        `max_length=None`: 200 tokens, or as many as the model's positions
+        leave after the longest prompt (a longer explicit request is an error).
         `stop`: strings (single tokens) that end a continuation; the text stops
         before them. The same `seed` gives the same text.
         """
-        check_int("max_length", max_length, minimum=1)
         encoded = self.encode_prompts(prompts)
+        if max_length is None:
+            max_length = self._default_length(max(len(ids) for ids in encoded))
+        check_int("max_length", max_length, minimum=1)
         stop_ids = tuple(int(i) for text in stop for i in self.preprocessor.encode(tf.constant(text)).numpy())
         settings = {"name": sampler, "temperature": temperature, "k": k, "p": p, "num_beams": num_beams}
         sampler_object, function = self._decoder(settings, stop_ids)

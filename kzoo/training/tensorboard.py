@@ -109,19 +109,16 @@ class SampleTextLogger(keras.callbacks.Callback):
         self.writer.close()
 
 
-def continuation_sample(generator, prompt, *, max_length=200, sampler="top_p", p=0.9, seed=0):
+def continuation_sample(generator, prompt, *, max_length=None, sampler="top_p", p=0.9, seed=0):
     """A `make_text` for `SampleTextLogger`: the generator's continuation of `prompt`, as a Markdown code block.
 
-    The continuation is `max_length` tokens, or fewer where the model has fewer positions left after the prompt.
+    `max_length=None`: the generator's default (as many tokens as fit, up to 200).
     """
 
     def make_text():
-        length = max_length
-        if generator.model.max_positions is not None:
-            prompt_tokens = len(generator.encode_prompts([prompt])[0])
-            length = max(1, min(max_length, generator.model.max_positions - prompt_tokens))
         # A code block keeps line breaks and spacing as generated.
-        return "```\n" + generator.generate([prompt], max_length=length, sampler=sampler, p=p, seed=seed)[0] + "\n```"
+        text = generator.generate([prompt], max_length=max_length, sampler=sampler, p=p, seed=seed)[0]
+        return "```\n" + text + "\n```"
 
     return make_text
 
