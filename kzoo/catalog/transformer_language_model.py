@@ -14,20 +14,26 @@ from kzoo.registry import CompileDefaults, register_model
         # The Transformer example's sizes.
         "example": {"sequence_length": 256, "hidden_dim": 512, "num_heads": 8, "num_layers": 2,
                     "intermediate_dim": 2048, "dropout": 0.1},
-        # Char-level Shakespeare size for a 15-minute budget on 2 CPU cores (~17k tokens/s with XLA, ~15
-        # epochs): 192- and 256-wide layers see too few tokens in that time. Dropout 0.1 nearly doubles
-        # the XLA step on CPU (307 -> 574 ms) and learnt slower: 1.91 vs 1.69 nats/char after 8 epochs
-        # (benchmarks/RESULTS.md, 2026-11-26).
-        "char_medium": {"sequence_length": 256, "hidden_dim": 128, "num_heads": 4, "num_layers": 4,
+        # Char-level Shakespeare size for a 15-minute budget on 2 CPU cores: 192- and 256-wide layers see
+        # too few tokens in that time. Windows of 128 characters learn faster per second than 256 (at batch
+        # 4: 1.625 vs 1.716 nats/char after 5 epochs; benchmarks/RESULTS.md, 2026-11-27), so the
+        # model has 128 positions. Dropout 0.1 slows the XLA step on CPU (307 -> 574 ms at 16 x 256; 12%
+        # at 8 x 128 on the residual branches only) and learnt slower in 15 minutes (1.748 vs 1.632 after
+        # 5 epochs).
+        "char_medium": {"sequence_length": 128, "hidden_dim": 128, "num_heads": 4, "num_layers": 4,
                         "intermediate_dim": 512, "dropout": 0.0},
     },
     default_preset="char_medium",
     input_kind="char_ids",
     output_kind="next_token_logits",
+    # Small batches of short windows (512 characters per step) with nanoGPT's AdamW settings (beta_2
+    # 0.99, weight decay 0.1) and warmup + cosine decay: 1.521 nats/char on Tiny Shakespeare in 15
+    # minutes vs 1.608 with batch 16 x 256, Keras's AdamW settings and a constant rate (batch 8: 1.538).
     compile_defaults=CompileDefaults(
-        optimizer="adamw", learning_rate=1e-3, clipnorm=1.0, epochs=10, batch_size=16, max_length=256,
-        xla_measured="2 CPU cores, char_medium, Tiny Shakespeare, batch 16 x 256: XLA 1.04x of no-XLA (17,105 vs "
-                     "16,525 tokens/s; 6 epochs of 30 steps per mode taken in turns, 2026-11-26)",
+        optimizer="adamw", learning_rate=1e-3, optimizer_arguments={"beta_2": 0.99, "weight_decay": 0.1},
+        warmup_fraction=0.02, clipnorm=1.0, epochs=13, batch_size=4, max_length=128,
+        xla_measured="2 CPU cores, char_medium, Tiny Shakespeare, batch 4 x 128: XLA 1.44x of no-XLA (11,852 vs "
+                     "8,248 tokens/s; 6 epochs of 30 steps per mode taken in turns, 2026-11-27)",
     ),
     preprocessor=language_model_preprocessor,
 )
@@ -35,7 +41,7 @@ def transformer_language_model(
     *,
     tokenizer="char",
     vocabulary_size=None,
-    sequence_length=256,
+    sequence_length=128,
     hidden_dim=128,
     num_heads=4,
     num_layers=4,
