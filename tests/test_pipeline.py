@@ -73,6 +73,26 @@ def test_language_model_windows_predict_the_next_character():
     assert count_batches(batches) == len(text) // 11 // 4
 
 
+def test_shuffled_language_model_passes_cut_the_text_at_a_seeded_offset():
+    text = "".join(chr(ord("a") + i % 26) + chr(ord("A") + i // 26 % 26) for i in range(300))
+    tokenizer = CharPreprocessor(sequence_length=10)
+    tokenizer.adapt([text])
+
+    def windows(seed):
+        batches = language_model_batches(tf.data.Dataset.from_tensors(text), tokenizer, batch_size=2, shuffle=True,
+                                         seed=seed)
+        return [tokenizer.detokenize(np.append(inputs[i], targets[i, -1]))
+                for inputs, targets in batches for i in range(2)]
+
+    first = windows(0)
+    assert first == windows(0)  # a seed fixes the pass: a resumed epoch sees the same windows
+    assert all(len(window) == 11 and window in text for window in first)
+    offsets = {min(text.index(window) % 11 for window in windows(seed)) for seed in range(8)}
+    assert len(offsets) > 1  # other seeds cut the text elsewhere (an unshuffled pass always starts at 0)
+    whole_batches = (len(text) // 11 - 1) // 2 * 2  # an offset loses one window at most
+    assert all(len(windows(seed)) >= whole_batches for seed in range(8))
+
+
 def test_wordpiece_batches_become_bert_inputs():
     encoder = WordPiecePreprocessor(max_tokens=60, sequence_length=16, bert_inputs=True)
     encoder.adapt(["a good film", "a bad film"] * 20)

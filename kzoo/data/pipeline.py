@@ -126,27 +126,56 @@ def classification_batches(dataset, preprocessor, *, batch_size, **options):
     return batch_examples(tokenized_examples(dataset, preprocessor), preprocessor, batch_size=batch_size, **options)
 
 
-def language_model_windows(texts, preprocessor, *, window=None):
-    """Texts -> cached windows of `window + 1` ids (default window: the preprocessor's `sequence_length`).
+STREAM_LIMIT = 2**62  # ids in one language-model stream: unbounded in practice
 
-    The texts' ids are joined into one stream; windows do not overlap, so one
-    epoch predicts each token of the text once.
-    """
-    window = window or preprocessor.sequence_length
+
+def language_model_stream(texts, preprocessor):
+    """Texts -> a cached dataset of one element: the ids of all the texts joined (1-D)."""
     ids = texts.map(preprocessor.encode, num_parallel_calls=AUTOTUNE).unbatch()
-    return ids.batch(window + 1, drop_remainder=True).cache()
+    return ids.batch(STREAM_LIMIT).cache()
 
 
-def batch_windows(windows, *, batch_size, shuffle=False, seed=None):
-    """Windows -> batches of `(ids[:-1], ids[1:])`: every position of a window is a target."""
+def stream_windows(stream, *, window, shuffle=False, seed=None):
+    """A stream of ids -> its non-overlapping windows of `window + 1` ids.
+
+    A shuffled pass starts its first window at a random offset in
+    `[0, window]` (drawn with `seed`, or anew every pass without one), so that
+    each epoch cuts the text at other places: a model with learnt positions
+    then sees every character at many positions and in many contexts instead
+    of memorising fixed windows (nanoGPT samples its windows' starts for the
+    same reason). One pass predicts each token once, but for fewer than
+    `window + 1` at each end.
+    """
+    size = window + 1
+
+    def cut(ids, offset):
+        count = tf.maximum(tf.size(ids) - offset, 0) // size
+        return tf.reshape(ids[offset:offset + count * size], [count, size])
+
+    if shuffle:
+        draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=seed is None)
+        offsets = draws.map(lambda draw: tf.cast(draw % size, tf.int32))
+    else:
+        offsets = tf.data.Dataset.from_tensors(0).repeat()
+    return tf.data.Dataset.zip(stream, offsets).map(cut).unbatch()
+
+
+def batch_windows(stream, *, window, batch_size, shuffle=False, seed=None):
+    """A stream of ids -> batches of `(ids[:-1], ids[1:])` of its windows: every position is a target."""
+    windows = stream_windows(stream, window=window, shuffle=shuffle, seed=seed)
     pairs = _shuffled(windows, shuffle, seed).map(lambda w: (w[:-1], w[1:]), num_parallel_calls=AUTOTUNE)
     return pairs.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
 
 
 def language_model_batches(texts, preprocessor, *, batch_size, shuffle=False, seed=None, window=None):
-    """Texts -> batches of next-token windows: `language_model_windows` then `batch_windows`."""
-    windows = language_model_windows(texts, preprocessor, window=window)
-    return batch_windows(windows, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    """Texts -> batches of next-token windows (default window: the preprocessor's `sequence_length`).
+
+    Example:
+        >>> batches = language_model_batches(tf.data.Dataset.from_tensors(text), model.preprocessor,
+        ...                                  batch_size=4, shuffle=True, seed=0)
+    """
+    return batch_windows(language_model_stream(texts, preprocessor), window=window or preprocessor.sequence_length,
+                         batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
 def tokenized_pairs(pairs, preprocessor):

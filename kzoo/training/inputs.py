@@ -8,7 +8,7 @@ from kzoo.data.pipeline import (
     batch_pairs,
     batch_windows,
     epoch_seed,
-    language_model_windows,
+    language_model_stream,
     split_validation,
     tokenized_examples,
     tokenized_pairs,
@@ -106,8 +106,10 @@ class Batches:
                  keep_order=False):
         self.task, self.shuffle, self.seed = task, shuffle, seed
         if task == "language_modeling":
-            self._examples = language_model_windows(tf.data.Dataset.from_tensors(data), preprocessor)
-            self._batch = lambda examples, **order: batch_windows(examples, batch_size=batch_size, **order)
+            self._examples = language_model_stream(tf.data.Dataset.from_tensors(data), preprocessor)
+            self._batch = lambda stream, **order: batch_windows(
+                stream, window=preprocessor.sequence_length, batch_size=batch_size, **order,
+            )
         elif task == "translation":
             self._examples = tokenized_pairs(data, preprocessor)
             self._batch = lambda examples, **order: batch_pairs(
