@@ -12,8 +12,8 @@ reports validation loss in nats per character on the last 10% and a
   speed does not depend on them).
 
     python benchmarks/shakespeare_lm.py [--minutes 15]    # the LSTM, for as many epochs as fit
-    python benchmarks/shakespeare_lm.py --model transformer_language_model --epochs 13
-    # (its warmup + cosine schedule spans --epochs: 13 fit 15 minutes on 2 CPU cores)
+    python benchmarks/shakespeare_lm.py --model transformer_language_model --epochs 10
+    # (its warmup + cosine schedule spans --epochs: 10 fit 15 minutes on 2 CPU cores)
 """
 
 import argparse
