@@ -14,23 +14,18 @@ from kzoo.registry import CompileDefaults, register_model
         # The Transformer example's sizes.
         "example": {"sequence_length": 256, "hidden_dim": 512, "num_heads": 8, "num_layers": 2,
                     "intermediate_dim": 2048, "dropout": 0.1},
-        # Char-level Shakespeare size for a 15-minute budget on 2 CPU cores: 192- and 256-wide layers see
-        # too few tokens in that time. Windows of 128 characters learn faster per second than 256 (at batch
-        # 4: 1.625 vs 1.716 nats/char after 5 epochs; benchmarks/RESULTS.md, 2026-11-27), so the
-        # model has 128 positions. Dropout 0.1 slows the XLA step on CPU (307 -> 574 ms at 16 x 256; 12%
-        # at 8 x 128 on the residual branches only) and learnt slower in 15 minutes (1.748 vs 1.632 after
-        # 5 epochs). Five layers beat four in the same minutes (1.510 vs 1.521 nats/char, both with fixed
-        # windows; 1.492 with each epoch's windows cut at a new offset, as kzoo.train now does).
+        # Char-level Shakespeare size for a 15-minute budget on 2 CPU cores (tries: benchmarks/RESULTS.md):
+        # wider layers see too few tokens in that time; 128 positions learn faster per second than 256;
+        # dropout slows the CPU step more than it gives back; a fifth layer helps (1.510 vs 1.521 nats/char).
         "char_medium": {"sequence_length": 128, "hidden_dim": 128, "num_heads": 4, "num_layers": 5,
                         "intermediate_dim": 512, "dropout": 0.0},
     },
     default_preset="char_medium",
     input_kind="char_ids",
     output_kind="next_token_logits",
-    # Small batches of short windows (512 characters per step) with nanoGPT's AdamW settings (beta_2
-    # 0.99, weight decay 0.1) and warmup + cosine decay: 1.521 nats/char on Tiny Shakespeare in 15
-    # minutes (4 layers, 13 epochs) vs 1.608 with batch 16 x 256, Keras's AdamW settings and a constant
-    # rate (batch 8: 1.538). 10 epochs is what 5 layers train in 15 minutes on 2 CPU cores.
+    # Small batches of short windows (many optimizer steps), nanoGPT's AdamW settings, warmup + cosine
+    # over the 10 epochs 5 layers train in 15 minutes: 1.492 nats/char on Tiny Shakespeare (vs 1.608 with
+    # batch 16 x 256, Keras's AdamW settings and a constant rate).
     compile_defaults=CompileDefaults(
         optimizer="adamw", learning_rate=1e-3, optimizer_arguments={"beta_2": 0.99, "weight_decay": 0.1},
         warmup_fraction=0.02, clipnorm=1.0, epochs=10, batch_size=4, max_length=128,
