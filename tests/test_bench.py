@@ -110,7 +110,7 @@ def test_quality_only_reruns_the_matching_rows_and_keeps_the_others(tmp_path, ca
 
 def test_device_bench_runs_on_cpu_in_quick_mode(tmp_path, capsys):
     """`kzoo bench --device gpu` is for GPUs; on CPU in quick mode the same code runs end to end."""
-    from kzoo.bench.device import peak_tflops
+    from kzoo.bench.chips import peak_tflops
 
     output = tmp_path / "out"
     assert main(["bench", "bag*", "--device", "cpu", "--quick", "--max-batch", "64", "--output", str(output)]) == 0

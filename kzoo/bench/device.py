@@ -11,21 +11,18 @@ Example:
     >>> rows = run_device_bench("bert*", device="gpu")  # on a Colab GPU runtime
 """
 
-import json
-import os
-
 import keras
 import tensorflow as tf
 
+from kzoo.bench.chips import peak_tflops, write_device_results
 from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
 from kzoo.bench.speed import make_trainer, train_speed
 from kzoo.errors import unknown_name
 from kzoo.registry import get_spec, list_models
 from kzoo.testing import random_batch
 
-# Dense bf16 peak of each chip, TFLOP/s (vendor figures, no sparsity).
-PEAK_BF16_TFLOPS = {"H100": 989, "H200": 989, "A100": 312, "L4": 121, "T4": 65}
 DEVICES = ("cpu", "gpu")
+PRECISIONS = ("float32", "mixed_bfloat16")
 CLASSIFIER_LENGTH = 128  # tokens per example: BERT's usual fine-tuning length
 
 
@@ -40,18 +37,26 @@ def chip_name(device):
     return tf.config.experimental.get_device_details(devices[0]).get("device_name", "GPU")
 
 
-def peak_tflops(chip):
-    """The bf16 peak of a chip whose name contains a known model, else None (CPUs, unknown chips)."""
-    for model, peak in PEAK_BF16_TFLOPS.items():
-        if model.lower() in chip.lower():
-            return peak
-    return None
+def benchmark_batch(name, hyperparameters, *, batch_size, length):
+    """A random `(inputs, labels)` batch of fixed length (ids below 1,000, so any vocabulary takes them)."""
+    vocabulary = min(hyperparameters.get("vocabulary_size") or 256, 1000)
+    return random_batch(name, {**hyperparameters, "vocabulary_size": vocabulary}, batch_size=batch_size,
+                        length=length, seed=0)
+
+
+def benchmark_length(spec, hyperparameters, *, quick=False):
+    """Tokens per example: a language model's training window, 128 for the others (16 in quick mode)."""
+    return spec.sequence_length(hyperparameters, 16 if quick else (
+        spec.compile_defaults.max_length if spec.output_kind == "next_token_logits" else CLASSIFIER_LENGTH))
+
+
+def speed_unit(spec):
+    """What the speed counts: tokens for language models, examples for the others."""
+    return "tokens" if spec.output_kind == "next_token_logits" else "examples"
 
 
 def _batches(name, hyperparameters, *, batch_size, length, steps):
-    vocabulary = min(hyperparameters.get("vocabulary_size") or 256, 1000)
-    x, y = random_batch(name, {**hyperparameters, "vocabulary_size": vocabulary}, batch_size=batch_size,
-                        length=length, seed=0)
+    x, y = benchmark_batch(name, hyperparameters, batch_size=batch_size, length=length)
     return tf.data.Dataset.from_tensors((x, y)).repeat(steps).cache()
 
 
@@ -65,8 +70,8 @@ def measure(name, hyperparameters, *, batch_size, length, jit_compile, precision
         flops = forward_flops(trainer.model, length)
     except (tf.errors.ResourceExhaustedError, tf.errors.InternalError):
         return None, None
-    if get_spec(name).output_kind == "next_token_logits":
-        flops /= length  # the speed counts tokens
+    if speed_unit(get_spec(name)) == "tokens":
+        flops /= length
     return speed, flops
 
 
@@ -84,9 +89,8 @@ def run_device_bench(pattern="*", *, device="gpu", quick=False, max_batch=None, 
         if spec.output_kind == "regression":
             continue
         hyperparameters = spec.hyperparameters("tiny" if quick else None)
-        length = spec.sequence_length(hyperparameters, 16 if quick else (
-            spec.compile_defaults.max_length if spec.output_kind == "next_token_logits" else CLASSIFIER_LENGTH))
-        for precision in ("float32", "mixed_bfloat16"):
+        length = benchmark_length(spec, hyperparameters, quick=quick)
+        for precision in PRECISIONS:
             for jit_compile in (True, False):
                 batch_size, largest = 32, None
                 while batch_size <= max_batch:
@@ -97,7 +101,7 @@ def run_device_bench(pattern="*", *, device="gpu", quick=False, max_batch=None, 
                     row = {"model": name, "device": chip, "precision": precision, "xla": jit_compile,
                            "batch_size": batch_size, "length": length, "items_per_second": speed,
                            "model_tflops": TRAINING_MULTIPLIER * flops * speed / 1e12,
-                           "unit": "tokens" if spec.output_kind == "next_token_logits" else "examples"}
+                           "unit": speed_unit(spec)}
                     row["fraction_of_peak"] = row["model_tflops"] / peak if peak else None
                     if batch_size == 32:
                         rows.append({**row, "batch": "32"})
@@ -107,23 +111,6 @@ def run_device_bench(pattern="*", *, device="gpu", quick=False, max_batch=None, 
                 if largest is not None and largest["batch_size"] != 32:
                     rows.append({**largest, "batch": "largest"})
     if output_dir:
-        os.makedirs(output_dir, exist_ok=True)
-        with open(os.path.join(output_dir, f"device_{device}.json"), "w") as handle:
-            json.dump({"chip": chip, "peak_bf16_tflops": peak, "rows": rows}, handle, indent=2)
-        with open(os.path.join(output_dir, f"device_{device}.md"), "w") as handle:
-            handle.write(device_table(chip, peak, rows))
+        write_device_results(output_dir, f"device_{device}", chip=chip, peak=peak, rows=rows)
     return rows
-
-
-def device_table(chip, peak, rows):
-    """The rows as a Markdown table."""
-    lines = [f"# kzoo on {chip}" + (f" (bf16 peak {peak} TFLOP/s)" if peak else " (no known peak)"), "",
-             "| model | precision | XLA | batch | items/s | model TFLOP/s | fraction of peak |",
-             "|---|---|---|---|---|---|---|"]
-    for row in rows:
-        fraction = "–" if row["fraction_of_peak"] is None else f"{100 * row['fraction_of_peak']:.1f}%"
-        lines.append(f"| {row['model']} | {row['precision']} | {'on' if row['xla'] else 'off'} | "
-                     f"{row['batch_size']} ({row['batch']}) | {row['items_per_second']:,.0f} {row['unit']} | "
-                     f"{row['model_tflops']:.3f} | {fraction} |")
-    return "\n".join(lines) + "\n"
 

@@ -9,7 +9,9 @@ falls back to graph mode and says so (`jit_compile` then reads False), instead
 of Keras's silent fallback.
 """
 
+import collections
 import logging
+import re
 import time
 
 import keras
@@ -23,6 +25,9 @@ logger = logging.getLogger("kzoo")
 TASK_KINDS = ("classification", "language_modeling", "translation", "regression")
 # Errors XLA raises for an op or a shape it cannot compile.
 _XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError)
+# A StableHLO module's `mhlo.input_output_alias`: result `output_index` updates parameter `parameter_number`.
+_STABLEHLO_ALIAS = re.compile(r"parameter_number = (\d+) : i64\}, output_index = array<i64: (\d+)>")
+StepProgram = collections.namedtuple("StepProgram", ["stablehlo", "aliases", "variables"])
 
 
 class Trainer:
@@ -163,6 +168,29 @@ class Trainer:
             replicated = tf.function(lambda inputs, labels, step=step: self.strategy.run(step, args=(inputs, labels)))
             graphs[name] = replicated.get_concrete_function(*element_spec).graph
         return graphs
+
+    def train_step_program(self, inputs, labels):
+        """One XLA-compiled training step on batches shaped like `(inputs, labels)`, as StableHLO text.
+
+        Returns a `StepProgram`: the program's parameters are the flattened
+        batch, then `variables` in order; its results are the step's sums
+        (loss, correct, count), then the variables it updates (in place:
+        `aliases` pairs each one's parameter with its result). XLA on a machine
+        without TensorFlow compiles and times it (`kzoo.bench.xla_runner`).
+
+        Example:
+            >>> program = trainer.train_step_program(x, y)
+        """
+        step = tf.function(self._train_step, jit_compile=True)
+        by_handle = {id(variable.handle): variable for variable in self.model.variables + self.optimizer.variables}
+        captured = step.get_concrete_function(inputs, labels).captured_inputs
+        missing = [handle for handle in captured if id(handle) not in by_handle]
+        if missing:
+            raise ValueError(f"The training step reads {len(missing)} tensor(s) that are not model or optimizer "
+                             f"variables, so its program cannot be run elsewhere: {missing[:3]}")
+        text = step.experimental_get_compiler_ir(inputs, labels)(stage="stablehlo")
+        aliases = [(int(parameter), int(output)) for parameter, output in _STABLEHLO_ALIAS.findall(text)]
+        return StepProgram(text, aliases, [by_handle[id(handle)] for handle in captured])
 
     # === Loops ===
 
