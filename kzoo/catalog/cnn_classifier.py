@@ -44,6 +44,7 @@ def cnn_classifier(
     filter_sizes=(3, 4, 5),
     num_filters=100,
     dropout=0.5,
+    embedding_dropout=0.0,
     freeze_embeddings=False,
     multichannel=False,
     pretrained_embeddings=None,
@@ -55,7 +56,8 @@ def cnn_classifier(
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
-    `multichannel=True` adds a fine-tuned copy beside them.
+    `multichannel=True` adds a fine-tuned copy beside them; `embedding_dropout`
+    drops whole tokens' vectors while training.
 
     Example:
         >>> model = kzoo.create_model("cnn_classifier", preset="minilm_static", num_classes=6)

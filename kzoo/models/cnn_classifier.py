@@ -12,6 +12,7 @@ from kzoo.models.task import Task, apply, classifier_head
 class CNNClassifier(Task):
     """Token embeddings -> parallel Conv1D filters of several widths (ReLU) -> max over time -> dropout -> logits.
 
+    `embedding_dropout` drops whole tokens' vectors while training.
     Padding (id 0) is zeroed before the convolutions and kept out of the max,
     so a text gets the same logits however far its batch pads it.
     `freeze_embeddings=True` is Kim's "static" variant (pretrained vectors kept
@@ -36,6 +37,7 @@ class CNNClassifier(Task):
         filter_sizes=(3, 4, 5),
         num_filters=100,
         dropout=0.5,
+        embedding_dropout=0.0,
         freeze_embeddings=False,
         multichannel=False,
         dtype=None,
@@ -46,6 +48,7 @@ class CNNClassifier(Task):
         check_int("embedding_dim", embedding_dim, minimum=1)
         check_int("num_filters", num_filters, minimum=1)
         check_fraction("dropout", dropout)
+        check_fraction("embedding_dropout", embedding_dropout)
         if not isinstance(filter_sizes, (list, tuple)) or not filter_sizes:
             raise invalid_value("filter_sizes", "a non-empty list of filter widths", filter_sizes)
         filter_sizes = tuple(filter_sizes)  # a config read back from JSON gives a list
@@ -59,6 +62,9 @@ class CNNClassifier(Task):
         # Kim's second channel: the same starting vectors (both get the checkpoint's), always trained.
         self.tuned_embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, dtype=dtype,
                                                       name="tuned_token_embedding") if multichannel else None
+        # Drops whole tokens (every channel of a position): the filters learn not to lean on any one word.
+        self.embedding_dropout_layer = keras.layers.Dropout(
+            embedding_dropout, noise_shape=(None, None, 1), dtype=dtype, name="embedding_dropout")
         self.convolutions = [
             keras.layers.Conv1D(num_filters, width, padding="same", activation="relu", dtype=dtype,
                                 name=f"conv_width_{width}")
@@ -73,6 +79,7 @@ class CNNClassifier(Task):
         embedded = self.token_embedding(token_ids)
         if multichannel:
             embedded = keras.layers.Concatenate(name="channels")([embedded, self.tuned_embedding(token_ids)])
+        embedded = self.embedding_dropout_layer(embedded)
         # Zeroed padding: a filter at the end of a text sees the zeros Kim padded with, whatever the batch's padding.
         embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
         pooled = [self.pooling(convolution(embedded), mask=mask) for convolution in self.convolutions]
@@ -87,6 +94,7 @@ class CNNClassifier(Task):
         self.filter_sizes = filter_sizes
         self.num_filters = num_filters
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
         self.freeze_embeddings = freeze_embeddings
         self.multichannel = multichannel
 
@@ -103,6 +111,7 @@ class CNNClassifier(Task):
             "filter_sizes": list(self.filter_sizes),
             "num_filters": self.num_filters,
             "dropout": self.dropout,
+            "embedding_dropout": self.embedding_dropout,
             "freeze_embeddings": self.freeze_embeddings,
             "multichannel": self.multichannel,
         }
