@@ -27,10 +27,11 @@ BERT_BASE = {"checkpoint": None, "vocabulary_size": 30522, "num_layers": 12, "nu
 
 
 def export(args):
-    from kzoo.bench.step_programs import catalogue_models, export_step_programs
+    from kzoo.bench.device import benchmark_models
+    from kzoo.bench.step_programs import export_step_programs
     from kzoo.registry import get_spec
 
-    export_step_programs(catalogue_models(args.pattern), output_dir=args.directory,
+    export_step_programs(benchmark_models(args.pattern), output_dir=args.directory,
                          batch_sizes=tuple(args.batch_sizes), with_values=args.with_values)
     if not args.no_bert_base:
         bert_base = {**get_spec("bert_classifier").hyperparameters(), **BERT_BASE}

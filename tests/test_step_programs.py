@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kzoo.bench.device import benchmark_batch
+from kzoo.bench.device import benchmark_batch, benchmark_models
 from kzoo.bench.speed import make_trainer
-from kzoo.bench.step_programs import catalogue_models, export_step_programs
+from kzoo.bench.step_programs import export_step_programs
 
 pytest.importorskip("jax")  # the test extra installs it; the runner needs nothing else
 
@@ -42,8 +42,8 @@ RUNNER = textwrap.dedent("""
 def test_exported_steps_run_under_jax_number_for_number(tmp_path):
     """Three steps through JAX's XLA give TensorFlow's sums (the later ones check that the variables carry over)."""
     # An encoder with a padding mask, and a causal decoder (its mask is a boolean constant in the program).
-    models = {**catalogue_models("bert_classifier", quick=True),
-              **catalogue_models("transformer_language_model", quick=True)}
+    models = {**benchmark_models("bert_classifier", quick=True),
+              **benchmark_models("transformer_language_model", quick=True)}
     manifest = export_step_programs(models, output_dir=tmp_path / "steps", batch_sizes=(4,), precisions=("float32",),
                                     quick=True, with_values=True, log=lambda line: None)
     expected = {}

@@ -55,6 +55,17 @@ def speed_unit(spec):
     return "tokens" if spec.output_kind == "next_token_logits" else "examples"
 
 
+def items_per_example(spec, length):
+    """How many of `speed_unit`'s items one example of `length` tokens counts for."""
+    return length if speed_unit(spec) == "tokens" else 1
+
+
+def benchmark_models(pattern="*", *, quick=False):
+    """`{name: (name, hyperparameters)}` for every text model matching `pattern`, default (or tiny) sizes."""
+    return {name: (name, get_spec(name).hyperparameters("tiny" if quick else None))
+            for name in list_models(pattern) if get_spec(name).output_kind != "regression"}
+
+
 def _batches(name, hyperparameters, *, batch_size, length, steps):
     x, y = benchmark_batch(name, hyperparameters, batch_size=batch_size, length=length)
     return tf.data.Dataset.from_tensors((x, y)).repeat(steps).cache()
@@ -67,11 +78,9 @@ def measure(name, hyperparameters, *, batch_size, length, jit_compile, precision
         trainer = make_trainer(name, hyperparameters, jit_compile=jit_compile, precision=precision)
         speed = train_speed(trainer, _batches(name, hyperparameters, batch_size=batch_size, length=length,
                                               steps=steps), repeats=repeats)
-        flops = forward_flops(trainer.model, length)
+        flops = forward_flops(trainer.model, length) / items_per_example(get_spec(name), length)
     except (tf.errors.ResourceExhaustedError, tf.errors.InternalError):
         return None, None
-    if speed_unit(get_spec(name)) == "tokens":
-        flops /= length
     return speed, flops
 
 
@@ -84,11 +93,8 @@ def run_device_bench(pattern="*", *, device="gpu", quick=False, max_batch=None, 
     max_batch = max_batch or (64 if quick else 8192)
     steps, repeats = (2, 1) if quick else (20, 3)
     rows = []
-    for name in list_models(pattern):
+    for name, (_, hyperparameters) in benchmark_models(pattern, quick=quick).items():
         spec = get_spec(name)
-        if spec.output_kind == "regression":
-            continue
-        hyperparameters = spec.hyperparameters("tiny" if quick else None)
         length = benchmark_length(spec, hyperparameters, quick=quick)
         for precision in PRECISIONS:
             for jit_compile in (True, False):

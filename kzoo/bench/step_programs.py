@@ -8,7 +8,7 @@ size, the program (`.mlir.gz`, StableHLO text), its batch (`.npz`) and a
 shapes); `kzoo.bench.xla_runner` compiles and times them with JAX's XLA.
 
 Example:
-    >>> export_step_programs(catalogue_models("bert*"), output_dir="steps", batch_sizes=(32, 256))
+    >>> export_step_programs(benchmark_models("bert*"), output_dir="steps", batch_sizes=(32, 256))
 """
 
 import gzip
@@ -20,10 +20,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kzoo.bench.device import PRECISIONS, benchmark_batch, benchmark_length, speed_unit
+from kzoo.bench.device import PRECISIONS, benchmark_batch, benchmark_length, items_per_example, speed_unit
 from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
 from kzoo.bench.speed import make_trainer
-from kzoo.registry import get_spec, list_models
+from kzoo.registry import get_spec
 
 MANIFEST = "manifest.json"
 # Source locations (`loc(...)`) make up most of TensorFlow's StableHLO text and mean nothing elsewhere.
@@ -56,12 +56,6 @@ def portable_stablehlo(text):
     return _MHLO_COPY.sub(lambda m: f"stablehlo.reshape {m.group(1)} : ({m.group(2)}) -> {m.group(2)}", text)
 
 
-def catalogue_models(pattern="*", *, quick=False):
-    """`{label: (model, hyperparameters)}` for every text model matching `pattern`, default (or tiny) sizes."""
-    return {name: (name, get_spec(name).hyperparameters("tiny" if quick else None))
-            for name in list_models(pattern) if get_spec(name).output_kind != "regression"}
-
-
 def export_step_programs(models, *, output_dir, batch_sizes=(32,), precisions=PRECISIONS, quick=False,
                          with_values=False, log=print):
     """Writes the training step of each of `models` (`{label: (model, hyperparameters)}`) to `output_dir`.
@@ -92,12 +86,11 @@ def export_step_programs(models, *, output_dir, batch_sizes=(32,), precisions=PR
                 if with_values:
                     arrays.update({f"variable_{i}": np.asarray(v.numpy()) for i, v in enumerate(program.variables)})
                 np.savez_compressed(os.path.join(output_dir, stem + ".npz"), **arrays)
-                tokens = speed_unit(spec) == "tokens"
+                items = items_per_example(spec, length)
                 programs.append({
                     "model": label, "precision": precision, "batch_size": batch_size, "length": length,
-                    "unit": speed_unit(spec), "items_per_step": batch_size * (length if tokens else 1),
-                    "training_flops_per_item": TRAINING_MULTIPLIER * forward_flops(trainer.model, length) / (
-                        length if tokens else 1),
+                    "unit": speed_unit(spec), "items_per_step": batch_size * items,
+                    "training_flops_per_item": TRAINING_MULTIPLIER * forward_flops(trainer.model, length) / items,
                     "program": stem + ".mlir.gz", "aliases": program.aliases, "batch": stem + ".npz",
                     "arguments": len(batch),
                     "variables": [{"shape": list(v.shape), "dtype": str(v.dtype)} for v in program.variables],
