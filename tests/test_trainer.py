@@ -18,6 +18,9 @@ def _data(n=64):
 
 @pytest.mark.parametrize("steps_per_execution", [1, 3])
 def test_trainer_learns_and_counts_every_example(steps_per_execution):
+    # Seeded: unseeded, the initial weights depended on what the test worker ran before (0.89 accuracy once in CI;
+    # seeds 0-7 all reach 0.98-1.0).
+    keras.utils.set_random_seed(0)
     model = kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", embedding_dim=8, hidden_dim=8)
     trainer = Trainer(model, optimizer=keras.optimizers.Adam(0.05), task="classification",
                       steps_per_execution=steps_per_execution)
