@@ -43,7 +43,7 @@ def run(args):
     from kzoo.bench.xla_runner import run_step_programs
 
     run_step_programs(args.directory, output_dir=args.output, steps=args.steps, repeats=args.repeats,
-                      patterns=args.patterns)
+                      patterns=args.patterns, overlap=not args.no_overlap)
 
 
 def main():
@@ -60,6 +60,8 @@ def main():
     running.add_argument("directory")
     running.add_argument("--output", required=True)
     running.add_argument("--patterns", nargs="+", default=["*"], help="only models matching one of these globs")
+    running.add_argument("--no-overlap", action="store_true",
+                         help="start timing once every program has compiled (steady figures for small steps)")
     running.add_argument("--steps", type=int, default=20)
     running.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

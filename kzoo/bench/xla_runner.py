@@ -131,8 +131,13 @@ def speed_row(entry, seconds, *, chip, peak):
             "fraction_of_peak": tflops / peak if peak else None}
 
 
-def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patterns=("*",), log=print):
-    """Times the programs of `directory`'s manifest whose model matches one of `patterns`; returns the rows."""
+def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patterns=("*",), overlap=True, log=print):
+    """Times the programs of `directory`'s manifest whose model matches one of `patterns`; returns the rows.
+
+    With `overlap`, a program is timed as soon as it and those before it have compiled (the most rows when
+    time is short); without, timing starts once every compile is done, so that small launch-bound steps are
+    not timed against compiles busy on every CPU core.
+    """
     jax, client = jax_backend()
     device = jax.devices()[0]
     chip = device.device_kind if device.platform != "cpu" else "CPU"
@@ -152,6 +157,8 @@ def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patter
     # the CPU), and the results are written after every row: a run stopped part-way keeps what it measured.
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         compiling = [pool.submit(load, entry) for entry in entries]
+        if not overlap:
+            concurrent.futures.wait(compiling)
         for index, entry in enumerate(entries):
             program, compiling[index] = compiling[index].result(), None  # dropped once timed
             try:
