@@ -35,6 +35,8 @@ RUNNER = textwrap.dedent("""
             arguments, step_sums = program.step(arguments)
             sums[entry["model"]].append(np.asarray(step_sums).tolist())
     rows = xla_runner.run_step_programs(directory, output_dir=output, steps=2, repeats=1)
+    quiet = xla_runner.run_step_programs(directory, steps=1, repeats=1, patterns=["bert*"], overlap=False)
+    assert [row["model"] for row in quiet] == ["bert_classifier"], quiet
     print(json.dumps({"sums": sums, "tensorflow_loaded": "tensorflow" in sys.modules or "keras" in sys.modules}))
 """)
 
