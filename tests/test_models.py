@@ -110,16 +110,19 @@ def test_cnn_classifier_is_kims_and_can_freeze_its_embeddings(tmp_path):
         kzoo.create_model("cnn_classifier", preset="tiny", filter_sizes=[])
 
 
-def test_cnn_embedding_dropout_drops_whole_tokens_in_training_only():
-    model = kzoo.create_model("cnn_classifier", preset="tiny", embedding_dropout=0.5)
-    assert kzoo.models.CNNClassifier.from_config(model.get_config()).embedding_dropout == 0.5
-    embedded = keras.ops.convert_to_numpy(model.embedding_dropout_layer(np.ones((4, 20, 8)), training=True))
+@pytest.mark.parametrize("name", ["cnn_classifier", "lstm_classifier", "bag_of_embeddings_classifier"])
+def test_embedding_dropout_drops_whole_tokens_in_training_only(name):
+    model = kzoo.create_model(name, preset="tiny", embedding_dropout=0.5, dropout=0.0)  # the only noise
+    assert type(model).from_config(model.get_config()).embedding_dropout == 0.5
+    embedded = keras.ops.convert_to_numpy(model.token_dropout(np.ones((4, 20, 8)), training=True))
     per_token = embedded.reshape(-1, 8)
     assert set(np.unique(per_token)) == {0.0, 2.0} and np.all(per_token.min(axis=1) == per_token.max(axis=1))
     ids = np.array([[3, 4, 5, 6, 0]])
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(model(ids)), keras.ops.convert_to_numpy(model(ids)))
+    trained = [keras.ops.convert_to_numpy(model(ids, training=True)) for _ in range(8)]
+    assert any(not np.array_equal(trained[0], other) for other in trained[1:])  # the layer is on the model's path
     with pytest.raises(ValueError, match="embedding_dropout"):
-        kzoo.create_model("cnn_classifier", preset="tiny", embedding_dropout=1.5)
+        kzoo.create_model(name, preset="tiny", embedding_dropout=1.5)
 
 
 def test_cnn_multichannel_starts_both_channels_from_the_checkpoint_and_trains_only_the_second(tmp_path):

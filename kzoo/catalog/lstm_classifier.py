@@ -44,6 +44,7 @@ def lstm_classifier(
     num_layers=1,
     bidirectional=True,
     dropout=0.5,
+    embedding_dropout=0.0,
     freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
@@ -53,7 +54,8 @@ def lstm_classifier(
 
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
+    `embedding_dropout` drops whole tokens' vectors while training.
 
     Example:
         >>> model = kzoo.create_model("lstm_classifier", num_classes=3, num_layers=2)

@@ -4,7 +4,7 @@ import keras
 
 from kzoo.errors import check_fraction, check_int
 from kzoo.layers import HashedNgrams, MaskedMeanPooling
-from kzoo.models.task import Task, apply, classifier_head
+from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -14,6 +14,7 @@ class BagOfEmbeddingsClassifier(Task):
     Padding (id 0) is masked out of the average. With `ngram_buckets > 0`, hashed
     bigram ids are added to the bag, so some word order is seen (fastText).
     `freeze_embeddings=True` keeps pretrained token embeddings fixed.
+    `embedding_dropout` drops whole tokens' vectors (and bigrams') from the bag while training.
 
     Example:
         >>> model = BagOfEmbeddingsClassifier(vocabulary_size=10_000, num_classes=2)
@@ -32,6 +33,7 @@ class BagOfEmbeddingsClassifier(Task):
         hidden_dim=128,
         ngram_buckets=0,
         dropout=0.0,
+        embedding_dropout=0.0,
         freeze_embeddings=False,
         dtype=None,
         **kwargs,
@@ -42,6 +44,7 @@ class BagOfEmbeddingsClassifier(Task):
         check_int("hidden_dim", hidden_dim, minimum=0)
         check_int("ngram_buckets", ngram_buckets, minimum=0)
         check_fraction("dropout", dropout)
+        check_fraction("embedding_dropout", embedding_dropout)
         if freeze_embeddings and ngram_buckets:
             raise ValueError(f"`freeze_embeddings=True` would keep the {ngram_buckets} hashed bigram embeddings at "
                              "their random start: pass `ngram_buckets=0` with it.")
@@ -56,13 +59,14 @@ class BagOfEmbeddingsClassifier(Task):
             vocabulary_size + ngram_buckets, embedding_dim, mask_zero=True, dtype=dtype, name="token_embedding"
         )
         self.token_embedding.trainable = not freeze_embeddings
+        self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
         self.pooling = MaskedMeanPooling(dtype=dtype, name="average")
         self.head = classifier_head(num_classes, hidden_dim=hidden_dim, dropout=dropout, dtype=dtype)
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         x = self.ngrams(token_ids) if self.ngrams else token_ids
-        x = self.pooling(self.token_embedding(x))
+        x = self.pooling(self.token_dropout(self.token_embedding(x)))
         logits = apply(self.head, x)
         super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
 
@@ -73,6 +77,7 @@ class BagOfEmbeddingsClassifier(Task):
         self.hidden_dim = hidden_dim
         self.ngram_buckets = ngram_buckets
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
         self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
@@ -84,5 +89,6 @@ class BagOfEmbeddingsClassifier(Task):
             "hidden_dim": self.hidden_dim,
             "ngram_buckets": self.ngram_buckets,
             "dropout": self.dropout,
+            "embedding_dropout": self.embedding_dropout,
             "freeze_embeddings": self.freeze_embeddings,
         }

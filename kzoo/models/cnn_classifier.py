@@ -5,7 +5,7 @@ from keras import ops
 
 from kzoo.errors import check_fraction, check_int, invalid_value
 from kzoo.layers import MaskedMaxPooling
-from kzoo.models.task import Task, apply, classifier_head
+from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -62,9 +62,7 @@ class CNNClassifier(Task):
         # Kim's second channel: the same starting vectors (both get the checkpoint's), always trained.
         self.tuned_embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, dtype=dtype,
                                                       name="tuned_token_embedding") if multichannel else None
-        # Drops whole tokens (every channel of a position): the filters learn not to lean on any one word.
-        self.embedding_dropout_layer = keras.layers.Dropout(
-            embedding_dropout, noise_shape=(None, None, 1), dtype=dtype, name="embedding_dropout")
+        self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
         self.convolutions = [
             keras.layers.Conv1D(num_filters, width, padding="same", activation="relu", dtype=dtype,
                                 name=f"conv_width_{width}")
@@ -79,7 +77,7 @@ class CNNClassifier(Task):
         embedded = self.token_embedding(token_ids)
         if multichannel:
             embedded = keras.layers.Concatenate(name="channels")([embedded, self.tuned_embedding(token_ids)])
-        embedded = self.embedding_dropout_layer(embedded)
+        embedded = self.token_dropout(embedded)
         # Zeroed padding: a filter at the end of a text sees the zeros Kim padded with, whatever the batch's padding.
         embedded = embedded * ops.expand_dims(ops.cast(mask, embedded.dtype), -1)
         pooled = [self.pooling(convolution(embedded), mask=mask) for convolution in self.convolutions]

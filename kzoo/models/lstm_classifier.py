@@ -3,7 +3,7 @@
 import keras
 
 from kzoo.errors import check_fraction, check_int
-from kzoo.models.task import Task, apply, classifier_head
+from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -14,6 +14,8 @@ class LSTMClassifier(Task):
     is mostly padding and it never learns; here `mask_zero=True` carries the
     mask through every LSTM layer.
     `freeze_embeddings=True` keeps pretrained token embeddings fixed.
+    `dropout` drops single embedding values (and the head's input);
+    `embedding_dropout` drops whole tokens' vectors while training.
 
     Example:
         >>> model = LSTMClassifier(vocabulary_size=10_000, num_classes=3, bidirectional=True)
@@ -32,6 +34,7 @@ class LSTMClassifier(Task):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        embedding_dropout=0.0,
         freeze_embeddings=False,
         dtype=None,
         **kwargs,
@@ -42,13 +45,15 @@ class LSTMClassifier(Task):
         check_int("lstm_units", lstm_units, minimum=1)
         check_int("num_layers", num_layers, minimum=1)
         check_fraction("dropout", dropout)
+        check_fraction("embedding_dropout", embedding_dropout)
 
         # === Layers ===
         self.token_embedding = keras.layers.Embedding(
             vocabulary_size, embedding_dim, mask_zero=True, dtype=dtype, name="token_embedding"
         )
         self.token_embedding.trainable = not freeze_embeddings
-        self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+        self.input_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+        self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
         self.lstm_layers = []
         for index in range(num_layers):
             lstm = keras.layers.LSTM(
@@ -64,7 +69,7 @@ class LSTMClassifier(Task):
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-        x = self.embedding_dropout(self.token_embedding(token_ids))
+        x = self.token_dropout(self.input_dropout(self.token_embedding(token_ids)))
         x = apply(self.lstm_layers, x)
         logits = apply(self.head, x)
         super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
@@ -77,6 +82,7 @@ class LSTMClassifier(Task):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
         self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
@@ -89,5 +95,6 @@ class LSTMClassifier(Task):
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
+            "embedding_dropout": self.embedding_dropout,
             "freeze_embeddings": self.freeze_embeddings,
         }

@@ -386,6 +386,17 @@ def classifier_head(num_classes, *, hidden_dim=0, dropout=0.0, dtype=None, name=
     return layers
 
 
+def token_dropout(rate, *, dtype=None, name="token_dropout"):
+    """Dropout of whole tokens: each position's vector is zeroed (all its channels) or scaled by 1/(1-rate).
+
+    Applied to embeddings while training, it keeps a model from leaning on any one word (word dropout).
+
+    Example:
+        >>> vectors = token_dropout(0.25)(embedded, training=True)  # (batch, length, dim), whole rows zeroed
+    """
+    return keras.layers.Dropout(rate, noise_shape=(None, None, 1), dtype=dtype, name=name)
+
+
 def apply(layers, x):
     for layer in layers:
         x = layer(x)
