@@ -125,6 +125,18 @@ def test_embedding_dropout_drops_whole_tokens_in_training_only(name):
         kzoo.create_model(name, preset="tiny", embedding_dropout=1.5)
 
 
+def test_cnn_max_norm_caps_each_class_weight_vector_after_every_update():
+    model = kzoo.create_model("cnn_classifier", preset="tiny", max_norm=0.05)
+    assert kzoo.models.CNNClassifier.from_config(model.get_config()).max_norm == 0.05
+    model.compile(optimizer=keras.optimizers.SGD(10.0), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(np.array([[3, 4, 5, 0], [6, 7, 0, 0]]), np.array([0, 1]), epochs=2, verbose=0)
+    norms = np.linalg.norm(keras.ops.convert_to_numpy(model.get_layer("head_logits").kernel), axis=0)
+    np.testing.assert_allclose(norms, 0.05, rtol=1e-3)  # a step of 10 pushes them far past it; each is cut back
+    for bad in (0, -1.0, "3", True):
+        with pytest.raises(ValueError, match="Invalid value for `max_norm`"):
+            kzoo.create_model("cnn_classifier", preset="tiny", max_norm=bad)
+
+
 def test_cnn_multichannel_starts_both_channels_from_the_checkpoint_and_trains_only_the_second(tmp_path):
     from kzoo.models.pretrained_embeddings import checkpoint_embeddings
 

@@ -49,6 +49,7 @@ def cnn_classifier(
     num_filters=100,
     dropout=0.5,
     embedding_dropout=0.0,
+    max_norm=None,
     freeze_embeddings=False,
     multichannel=False,
     pretrained_embeddings=None,
@@ -61,7 +62,8 @@ def cnn_classifier(
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
     `multichannel=True` adds a fine-tuned copy beside them; `embedding_dropout`
-    drops whole tokens' vectors while training.
+    drops whole tokens' vectors while training; `max_norm` caps each class's
+    weight vector's L2 norm (Kim used 3).
 
     Example:
         >>> model = kzoo.create_model("cnn_classifier", preset="minilm_static", num_classes=6)

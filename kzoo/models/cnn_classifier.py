@@ -12,7 +12,8 @@ from kzoo.models.task import Task, apply, classifier_head, token_dropout
 class CNNClassifier(Task):
     """Token embeddings -> parallel Conv1D filters of several widths (ReLU) -> max over time -> dropout -> logits.
 
-    `embedding_dropout` drops whole tokens' vectors while training.
+    `embedding_dropout` drops whole tokens' vectors while training; `max_norm`
+    caps each class's weight vector at that L2 norm after every update (Kim's constraint, 3).
     Padding (id 0) is zeroed before the convolutions and kept out of the max,
     so a text gets the same logits however far its batch pads it.
     `freeze_embeddings=True` is Kim's "static" variant (pretrained vectors kept
@@ -38,6 +39,7 @@ class CNNClassifier(Task):
         num_filters=100,
         dropout=0.5,
         embedding_dropout=0.0,
+        max_norm=None,
         freeze_embeddings=False,
         multichannel=False,
         dtype=None,
@@ -49,6 +51,9 @@ class CNNClassifier(Task):
         check_int("num_filters", num_filters, minimum=1)
         check_fraction("dropout", dropout)
         check_fraction("embedding_dropout", embedding_dropout)
+        if max_norm is not None and (isinstance(max_norm, bool) or not isinstance(max_norm, (int, float))
+                                     or max_norm <= 0):
+            raise invalid_value("max_norm", "a positive number or None", max_norm)
         if not isinstance(filter_sizes, (list, tuple)) or not filter_sizes:
             raise invalid_value("filter_sizes", "a non-empty list of filter widths", filter_sizes)
         filter_sizes = tuple(filter_sizes)  # a config read back from JSON gives a list
@@ -69,7 +74,7 @@ class CNNClassifier(Task):
             for width in filter_sizes
         ]
         self.pooling = MaskedMaxPooling(dtype=dtype, name="max_over_time")
-        self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
+        self.head = classifier_head(num_classes, dropout=dropout, max_norm=max_norm, dtype=dtype)
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
@@ -93,6 +98,7 @@ class CNNClassifier(Task):
         self.num_filters = num_filters
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
+        self.max_norm = max_norm
         self.freeze_embeddings = freeze_embeddings
         self.multichannel = multichannel
 
@@ -110,6 +116,7 @@ class CNNClassifier(Task):
             "num_filters": self.num_filters,
             "dropout": self.dropout,
             "embedding_dropout": self.embedding_dropout,
+            "max_norm": self.max_norm,
             "freeze_embeddings": self.freeze_embeddings,
             "multichannel": self.multichannel,
         }

@@ -372,17 +372,19 @@ def check_transformer_sizes(*, hidden_dim, num_heads, num_layers, intermediate_d
         raise invalid_value("hidden_dim", f"a multiple of num_heads={num_heads}", hidden_dim)
 
 
-def classifier_head(num_classes, *, hidden_dim=0, dropout=0.0, dtype=None, name="head"):
+def classifier_head(num_classes, *, hidden_dim=0, dropout=0.0, max_norm=None, dtype=None, name="head"):
     """Dropout -> [Dense(hidden, relu) -> Dropout] -> Dense(num_classes) logits.
 
     The logits layer computes in float32 so that mixed precision stays stable.
+    `max_norm` rescales each class's weight vector back to that L2 norm after every update (Kim 2014).
     """
     layers = [keras.layers.Dropout(dropout, name=f"{name}_dropout")] if dropout else []
     if hidden_dim:
         layers.append(keras.layers.Dense(hidden_dim, activation="relu", dtype=dtype, name=f"{name}_hidden"))
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"{name}_hidden_dropout"))
-    layers.append(keras.layers.Dense(num_classes, dtype="float32", name=f"{name}_logits"))
+    constraint = keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None
+    layers.append(keras.layers.Dense(num_classes, kernel_constraint=constraint, dtype="float32", name=f"{name}_logits"))
     return layers
 
 
