@@ -110,7 +110,8 @@ def test_cnn_classifier_is_kims_and_can_freeze_its_embeddings(tmp_path):
         kzoo.create_model("cnn_classifier", preset="tiny", filter_sizes=[])
 
 
-@pytest.mark.parametrize("name", ["cnn_classifier", "lstm_classifier", "bag_of_embeddings_classifier"])
+@pytest.mark.parametrize("name", ["cnn_classifier", "lstm_classifier", "bag_of_embeddings_classifier",
+                                  "transformer_classifier"])
 def test_embedding_dropout_drops_whole_tokens_in_training_only(name):
     model = kzoo.create_model(name, preset="tiny", embedding_dropout=0.5, dropout=0.0)  # the only noise
     assert type(model).from_config(model.get_config()).embedding_dropout == 0.5

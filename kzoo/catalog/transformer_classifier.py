@@ -39,6 +39,7 @@ def transformer_classifier(
     num_layers=2,
     intermediate_dim=256,
     dropout=0.1,
+    embedding_dropout=0.0,
     freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
@@ -48,7 +49,8 @@ def transformer_classifier(
 
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
-    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed.
+    its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
+    `embedding_dropout` drops whole tokens' vectors while training.
 
     Example:
         >>> model = kzoo.create_model("transformer_classifier", preset="base", num_classes=4)

@@ -3,9 +3,9 @@
 import keras
 import keras_hub
 
-from kzoo.errors import check_int
+from kzoo.errors import check_fraction, check_int
 from kzoo.layers import MaskedMeanPooling
-from kzoo.models.task import Task, apply, check_transformer_sizes, classifier_head
+from kzoo.models.task import Task, apply, check_transformer_sizes, classifier_head, token_dropout
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -13,6 +13,8 @@ class TransformerClassifier(Task):
     """A Transformer encoder text classifier built from keras-hub layers.
 
     Padding (id 0) is masked in attention and in the mean pooling.
+    `dropout` drops single embedding values (and in every encoder and the head);
+    `embedding_dropout` drops whole tokens' vectors while training.
 
     Example:
         >>> model = TransformerClassifier(vocabulary_size=20_000, sequence_length=128)
@@ -32,6 +34,7 @@ class TransformerClassifier(Task):
         num_layers=2,
         intermediate_dim=2048,
         dropout=0.1,
+        embedding_dropout=0.0,
         freeze_embeddings=False,
         dtype=None,
         **kwargs,
@@ -41,6 +44,7 @@ class TransformerClassifier(Task):
         check_int("sequence_length", sequence_length, minimum=1)
         check_transformer_sizes(hidden_dim=hidden_dim, num_heads=num_heads, num_layers=num_layers,
                                 intermediate_dim=intermediate_dim, dropout=dropout)
+        check_fraction("embedding_dropout", embedding_dropout)
 
         # === Layers ===
         self.embeddings = keras_hub.layers.TokenAndPositionEmbedding(
@@ -53,7 +57,8 @@ class TransformerClassifier(Task):
         # Frozen token embeddings keep pretrained vectors for the words that the
         # training data lacks (and skip the optimizer's largest update).
         self.embeddings.token_embedding.trainable = not freeze_embeddings
-        self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+        self.input_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+        self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
         self.encoder_layers = [
             keras_hub.layers.TransformerEncoder(
                 intermediate_dim=intermediate_dim,
@@ -71,7 +76,7 @@ class TransformerClassifier(Task):
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         # An explicit padding mask: keras-hub's position embedding drops implicit masks.
         padding_mask = keras.ops.not_equal(token_ids, 0)
-        x = self.embedding_dropout(self.embeddings(token_ids))
+        x = self.token_dropout(self.input_dropout(self.embeddings(token_ids)))
         for encoder in self.encoder_layers:
             x = encoder(x, padding_mask=padding_mask)
         logits = apply(self.head, self.pooling(x, mask=padding_mask))
@@ -86,6 +91,7 @@ class TransformerClassifier(Task):
         self.num_layers = num_layers
         self.intermediate_dim = intermediate_dim
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
         self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
@@ -99,5 +105,6 @@ class TransformerClassifier(Task):
             "num_layers": self.num_layers,
             "intermediate_dim": self.intermediate_dim,
             "dropout": self.dropout,
+            "embedding_dropout": self.embedding_dropout,
             "freeze_embeddings": self.freeze_embeddings,
         }
