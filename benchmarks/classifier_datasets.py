@@ -43,7 +43,8 @@ def main():
             dataset = DATASETS[key]
             data_path(dataset.folder)  # SKIP cleanly without the data
             for seed in args.seeds:
-                row = train_row(model, key, dataset.paths(DATA_DIR), preset=args.preset, seed=seed, **changes)
+                row = {**train_row(model, key, dataset.paths(DATA_DIR), preset=args.preset, seed=seed, **changes),
+                       "seed": seed}
                 result["rows"].append(row)
                 print(f"{model:>24} {key:>5} seed {seed}: dev {row['dev_accuracy']:.4f} "
                       f"test {row['test_accuracy']:.4f} (best epoch {row['best_epoch']}/{row['epochs']}, "
