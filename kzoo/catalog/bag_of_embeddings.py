@@ -23,7 +23,7 @@ from kzoo.registry import WHOLE_TEXT_MAX_LENGTH, CompileDefaults, register_model
         # The default: start from all-MiniLM-L6-v2's WordPiece embeddings (384-d),
         # which generalise far better than embeddings learnt from a few thousand examples.
         # Whole-token embedding dropout 0.25 (2026-11-27, seeds 0-2): mean dev accuracy over SST-2, SUBJ and CR
-        # 85.11 against 84.97 without (0.5: 85.15 on seeds 0-1), at no cost in speed (benchmarks/RESULTS.md).
+        # 85.11 against 84.97 without (0.5: 85.15 on seeds 0-1); training 4% slower (benchmarks/RESULTS.md).
         "minilm": {"pretrained_embeddings": "all_minilm_l6_v2", "hidden_dim": 128, "ngram_buckets": 0, "dropout": 0.5,
                    "embedding_dropout": 0.25},
     },
