@@ -20,6 +20,15 @@ def peak_tflops(chip):
     return None
 
 
+def device_row(*, model, chip, peak, precision, xla, batch_size, length, items_per_second, unit,
+               training_flops_per_item, batch=None, **extra):
+    """One row of the device table: the speed, the model FLOP/s it means and its fraction of `peak`."""
+    tflops = training_flops_per_item * items_per_second / 1e12
+    return {"model": model, "device": chip, "precision": precision, "xla": xla, "batch_size": batch_size,
+            "batch": batch or str(batch_size), "length": length, "items_per_second": items_per_second, "unit": unit,
+            **extra, "model_tflops": tflops, "fraction_of_peak": tflops / peak if peak else None}
+
+
 def device_table(chip, peak, rows):
     """The rows as a Markdown table."""
     lines = [f"# kzoo on {chip}" + (f" (bf16 peak {peak} TFLOP/s)" if peak else " (no known peak)"), "",

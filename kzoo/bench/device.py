@@ -14,7 +14,7 @@ Example:
 import keras
 import tensorflow as tf
 
-from kzoo.bench.chips import peak_tflops, write_device_results
+from kzoo.bench.chips import device_row, peak_tflops, write_device_results
 from kzoo.bench.flops import TRAINING_MULTIPLIER, forward_flops
 from kzoo.bench.speed import make_trainer, train_speed
 from kzoo.errors import unknown_name
@@ -104,13 +104,11 @@ def run_device_bench(pattern="*", *, device="gpu", quick=False, max_batch=None, 
                                            jit_compile=jit_compile, precision=precision, steps=steps, repeats=repeats)
                     if speed is None:
                         break
-                    row = {"model": name, "device": chip, "precision": precision, "xla": jit_compile,
-                           "batch_size": batch_size, "length": length, "items_per_second": speed,
-                           "model_tflops": TRAINING_MULTIPLIER * flops * speed / 1e12,
-                           "unit": speed_unit(spec)}
-                    row["fraction_of_peak"] = row["model_tflops"] / peak if peak else None
+                    row = device_row(model=name, chip=chip, peak=peak, precision=precision, xla=jit_compile,
+                                     batch_size=batch_size, length=length, items_per_second=speed,
+                                     unit=speed_unit(spec), training_flops_per_item=TRAINING_MULTIPLIER * flops)
                     if batch_size == 32:
-                        rows.append({**row, "batch": "32"})
+                        rows.append(row)
                     largest = row
                     log(f"{name} {precision} xla={jit_compile} batch {batch_size}: {speed:,.0f} {row['unit']}/s")
                     batch_size *= 2

@@ -73,9 +73,10 @@ def export_step_programs(models, *, output_dir, batch_sizes=(32,), precisions=PR
         spec = get_spec(name)
         length = benchmark_length(spec, hyperparameters, quick=quick)
         for precision in precisions:
+            keras.backend.clear_session()
+            # One model per precision: each batch size traces its own program over the same variables.
+            trainer = make_trainer(name, hyperparameters, jit_compile=True, precision=precision)
             for batch_size in batch_sizes:
-                keras.backend.clear_session()
-                trainer = make_trainer(name, hyperparameters, jit_compile=True, precision=precision)
                 inputs, labels = benchmark_batch(name, hyperparameters, batch_size=batch_size, length=length)
                 program = trainer.train_step_program(inputs, labels)
                 stem = f"{label}-{precision}-{batch_size}"

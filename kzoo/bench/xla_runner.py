@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from kzoo.bench.chips import peak_tflops, write_device_results
+from kzoo.bench.chips import device_row, peak_tflops, write_device_results
 
 RESULTS_NAME = "device_xla_programs"
 
@@ -123,12 +123,10 @@ def time_steps(program, arguments, *, steps, repeats, warmup=3):
 
 def speed_row(entry, seconds, *, chip, peak):
     """One row of the device table for a program that took `seconds` per step."""
-    speed = entry["items_per_step"] / seconds
-    tflops = entry["training_flops_per_item"] * speed / 1e12
-    return {"model": entry["model"], "device": chip, "precision": entry["precision"], "xla": True,
-            "batch_size": entry["batch_size"], "batch": str(entry["batch_size"]), "length": entry["length"],
-            "items_per_second": speed, "unit": entry["unit"], "seconds_per_step": seconds, "model_tflops": tflops,
-            "fraction_of_peak": tflops / peak if peak else None}
+    return device_row(model=entry["model"], chip=chip, peak=peak, precision=entry["precision"], xla=True,
+                      batch_size=entry["batch_size"], length=entry["length"],
+                      items_per_second=entry["items_per_step"] / seconds, unit=entry["unit"],
+                      training_flops_per_item=entry["training_flops_per_item"], seconds_per_step=seconds)
 
 
 def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patterns=("*",), overlap=True, log=print):
