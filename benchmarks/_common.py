@@ -1,5 +1,6 @@
 """Shared by the benchmark scripts: where the real data is and where results go."""
 
+import json
 import os
 import sys
 
@@ -16,3 +17,10 @@ def data_path(*parts):
         print(f"SKIP: {path} not found (set KZOO_DATA_DIR to the folder holding sst2/ and tinyshakespeare/)")
         sys.exit(0)
     return path
+
+
+def write_result(name, result):
+    """Writes `result` to results/NAME.json (again after every row, so a stopped run keeps what it measured)."""
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    with open(os.path.join(RESULTS_DIR, f"{name}.json"), "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2)

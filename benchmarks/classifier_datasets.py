@@ -10,11 +10,9 @@ seeds, the figure defaults are chosen on.
 """
 
 import argparse
-import json
-import os
 import statistics
 
-from _common import DATA_DIR, RESULTS_DIR, data_path
+from _common import DATA_DIR, data_path, write_result
 
 
 def main():
@@ -38,6 +36,7 @@ def main():
         "optimizer": args.optimizer}.items() if value}
 
     result = {**machine_info(), "preset": args.preset, "changes": changes, "rows": []}
+    name = "classifier_datasets_" + (args.tag or args.preset or "defaults")
     for model in args.models:
         for key in args.datasets:
             dataset = DATASETS[key]
@@ -46,18 +45,16 @@ def main():
                 row = {**train_row(model, key, dataset.paths(DATA_DIR), preset=args.preset, seed=seed, **changes),
                        "seed": seed}
                 result["rows"].append(row)
+                write_result(name, result)
                 print(f"{model:>24} {key:>5} seed {seed}: dev {row['dev_accuracy']:.4f} "
                       f"test {row['test_accuracy']:.4f} (best epoch {row['best_epoch']}/{row['epochs']}, "
                       f"{row['wall_seconds']:.0f} s) | {dataset.published}", flush=True)
         rows = [row for row in result["rows"] if row["model"] == model]
         for split in ("dev", "test"):
-            means = [statistics.mean(r[f"{split}_accuracy"] for r in rows if r["dataset"] == key) for key in args.datasets]
+            means = [statistics.mean(r[f"{split}_accuracy"] for r in rows if r["dataset"] == key)
+                     for key in args.datasets]
             print(f"{model:>24} mean {split} over {', '.join(args.datasets)}: {100 * statistics.mean(means):.2f}",
                   flush=True)
-    os.makedirs(RESULTS_DIR, exist_ok=True)
-    name = "classifier_datasets_" + (args.tag or args.preset or "defaults") + ".json"
-    with open(os.path.join(RESULTS_DIR, name), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
 
 
 if __name__ == "__main__":
