@@ -25,6 +25,13 @@ def check_fraction(name, value, *, maximum=1.0):
     return float(value)
 
 
+def check_positive(name, value):
+    """Returns `value` when it is a number > 0 (not a bool), else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise invalid_value(name, "a number > 0", value)
+    return value
+
+
 def check_choice(name, value, choices):
     """Returns `value` when it is one of `choices`; the error lists them."""
     if value not in choices:

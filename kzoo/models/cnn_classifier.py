@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.errors import check_fraction, check_int, check_positive, invalid_value
 from kzoo.layers import MaskedMaxPooling
 from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
@@ -51,9 +51,8 @@ class CNNClassifier(Task):
         check_int("num_filters", num_filters, minimum=1)
         check_fraction("dropout", dropout)
         check_fraction("embedding_dropout", embedding_dropout)
-        if max_norm is not None and (isinstance(max_norm, bool) or not isinstance(max_norm, (int, float))
-                                     or max_norm <= 0):
-            raise invalid_value("max_norm", "a positive number or None", max_norm)
+        if max_norm is not None:
+            check_positive("max_norm", max_norm)
         if not isinstance(filter_sizes, (list, tuple)) or not filter_sizes:
             raise invalid_value("filter_sizes", "a non-empty list of filter widths", filter_sizes)
         filter_sizes = tuple(filter_sizes)  # a config read back from JSON gives a list

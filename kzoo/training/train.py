@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from kzoo._backend import device_kind
 from kzoo.data.pipeline import count_batches
-from kzoo.errors import check_choice, check_fraction, check_int, invalid_value
+from kzoo.errors import check_choice, check_fraction, check_int, check_positive, invalid_value
 from kzoo.generation import TextGenerator
 from kzoo.models.task import make_optimizer
 from kzoo.registry import create_model, get_spec
@@ -106,15 +106,12 @@ class TrainOptions:
             "batch_size", defaults.batch_size if self.batch_size is None else self.batch_size, minimum=1)
         if self.max_length is not None:
             check_int("max_length", self.max_length, minimum=2)
-        if self.learning_rate is not None and (
-            isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, (int, float))
-            or not self.learning_rate > 0
-        ):
-            raise invalid_value("learning_rate", "a float > 0", self.learning_rate)
+        if self.learning_rate is not None:
+            check_positive("learning_rate", self.learning_rate)
         if self.early_stopping_patience is not None:
             check_int("early_stopping_patience", self.early_stopping_patience, minimum=1)
-        if self.time_budget_seconds is not None and not self.time_budget_seconds > 0:
-            raise invalid_value("time_budget_seconds", "a number of seconds > 0", self.time_budget_seconds)
+        if self.time_budget_seconds is not None:
+            check_positive("time_budget_seconds", self.time_budget_seconds)
         if self.label_smoothing is None:
             self.label_smoothing = defaults.label_smoothing
         self.label_smoothing = check_fraction("label_smoothing", self.label_smoothing)
