@@ -9,7 +9,8 @@ from kzoo.data.local_files import read_label_text
 REFERENCES = {
     "bag_of_embeddings_classifier": "fastText-style bag of words ~80-82 (Joulin et al., 2016; SST-2 test)",
     "lstm_classifier": "LSTM / BiLSTM 84.9-87.5 with pretrained vectors (Tai et al., 2015); CNN 88.1 (Kim, 2014)",
-    "cnn_classifier": "Kim CNN-non-static 87.2, CNN-static 86.8 (Kim, 2014; word2vec vectors)",
+    "cnn_classifier": "Kim CNN-non-static 87.2, CNN-static 86.8 (Kim, 2014; word2vec vectors; trained on SST-2's "
+                      "phrases too)",
     "transformer_classifier": "from-scratch Transformer on SST-2 ~78-82 (no pretraining)",
     "bert_classifier": "BERT-base 92.7 (dev, Devlin et al., 2019); MiniLM-L6 ~91 (dev, Wang et al., 2020)",
 }
