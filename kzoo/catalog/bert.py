@@ -20,8 +20,11 @@ from kzoo.registry import CompileDefaults, register_model
     input_kind="wordpiece_ids",
     output_kind="class_logits",
     # Fine-tuning a pretrained checkpoint: AdamW at 5e-5 with 10% warmup; Adam at 1e-3 would destroy it.
+    # 5 epochs, not BERT's usual 3: the warmup + cosine schedule then stays higher for longer and the best epoch
+    # on dev is kept; mean dev accuracy over SST-2, SUBJ and CR 91.83 against 91.54 over seeds 0 and 1
+    # (benchmarks/RESULTS.md, 2026-11-27).
     compile_defaults=CompileDefaults(
-        optimizer="adamw", learning_rate=5e-5, warmup_fraction=0.1, epochs=3, batch_size=32, max_length=128
+        optimizer="adamw", learning_rate=5e-5, warmup_fraction=0.1, epochs=5, batch_size=32, max_length=128
     ),
     preprocessor=bert_preprocessor,
 )
