@@ -3,16 +3,20 @@
 `kzoo bench --quality` measures every classifier's *defaults*; this script
 tries other presets, hyperparameters (`--set`), learning rates, epochs and
 seeds before one becomes a default. Each run keeps its best epoch on dev and is
-scored once on test; the last line is the mean dev accuracy over datasets and
-seeds, the figure defaults are chosen on.
+scored once on test; it ends with the mean dev accuracy over datasets and
+seeds, the figure defaults are chosen on, and the defaults' own figure on the
+same seeds, from earlier rows trained with the defaults as they are now.
 
     python benchmarks/classifier_datasets.py --models cnn_classifier --set dropout=0.3 --seeds 0 1 --tag dropout03
 """
 
 import argparse
+import glob
+import json
+import os
 import statistics
 
-from _common import DATA_DIR, data_path, write_result
+from _common import DATA_DIR, RESULTS_DIR, data_path, write_result
 
 
 def main():
@@ -55,6 +59,34 @@ def main():
                      for key in args.datasets]
             print(f"{model:>24} mean {split} over {', '.join(args.datasets)}: {100 * statistics.mean(means):.2f}",
                   flush=True)
+        if changes or args.preset:
+            print(f"{model:>24} {default_on_same_seeds(model, args.datasets, args.seeds)}", flush=True)
+
+
+def default_on_same_seeds(model, datasets, seeds):
+    """The model's defaults on the same datasets and seeds, from earlier rows trained with the defaults as they are now.
+
+    Settings are chosen against this figure, never against a row whose defaults have changed since (a stale row
+    once made every Transformer try read as a loss: benchmarks/RESULTS.md).
+    """
+    from kzoo.bench.classifier_quality import RESULTS_FILE, defaults_of
+
+    current, found = defaults_of(model), {}
+    paths = [os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE)] + sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json")))
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            result = json.load(handle)
+        for row in result.get("rows", []) if isinstance(result, dict) else []:
+            seed = row.get("changes", {}).get("seed", 0)  # kzoo.train's default seed is 0
+            if (row.get("model") == model and row.get("defaults") == current and "fold" not in row
+                    and set(row.get("changes", {})) <= {"seed"}):  # not a cross-validation fold
+                found[row["dataset"], seed] = row["dev_accuracy"]
+    missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (key, seed) not in found]
+    if missing:
+        return f"the defaults on the same seeds: no row with today's defaults for {', '.join(missing)} " \
+               "(run this script without changes to measure them)"
+    means = [statistics.mean(found[key, seed] for seed in seeds) for key in datasets]
+    return f"the defaults on the same seeds (earlier rows, today's defaults): mean dev {100 * statistics.mean(means):.2f}"
 
 
 if __name__ == "__main__":
