@@ -115,7 +115,7 @@ def test_label_smoothing_trains_on_the_smoothed_loss_and_is_checked():
     inputs, labels = random_batch("transformer_translator",
                                   kzoo.get_spec("transformer_translator").hyperparameters("tiny"))
     labels[0, -2:] = 0  # padding: no loss
-    before = [np.array(w) for w in model.trainable_weights]
+    before = [w.numpy() for w in model.trainable_weights]
     with tf.GradientTape() as tape:
         logits = tf.reshape(model(inputs, training=True), [-1, model.target_vocabulary_size])
         flat = tf.reshape(labels, [-1])
@@ -130,6 +130,6 @@ def test_label_smoothing_trains_on_the_smoothed_loss_and_is_checked():
                       label_smoothing=0.1)
     trainer.fit(tf.data.Dataset.from_tensors((inputs, labels)), epochs=1, verbose=0)
     for got, want in zip(model.trainable_weights, expected):
-        np.testing.assert_allclose(np.array(got), want, atol=1e-5)
+        np.testing.assert_allclose(got.numpy(), want, atol=1e-5)
     with pytest.raises(ValueError, match=r"`label_smoothing`: expected a float in \[0, 1.0\), received 1.0"):
         TrainOptions(model="transformer_translator", label_smoothing=1.0).resolve()
