@@ -1,9 +1,9 @@
 """Classifiers with other settings on SST-2, SUBJ and CR: dev accuracy (for choosing defaults) and test accuracy.
 
 `kzoo bench --quality` measures every classifier's *defaults*; this script
-tries other presets, hyperparameters (`--set`), learning rates, epochs and
-seeds before one becomes a default. Each run keeps its best epoch on dev and is
-scored once on test; it ends with the mean dev accuracy over datasets and
+tries other presets, hyperparameters (`--set`), learning rates, epochs, batch
+sizes and seeds before one becomes a default. Each run keeps its best epoch on
+dev and is scored once on test; it ends with the mean dev accuracy over datasets and
 seeds, the figure defaults are chosen on, and the defaults' own figure on the
 same seeds, from earlier rows trained with the defaults as they are now.
 
@@ -31,13 +31,14 @@ def main():
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
     parser.add_argument("--optimizer")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--tag", help="names the results file (default: the preset)")
     args = parser.parse_args()
     changes = {key: value for key, value in {
         "overrides": _parse_set(args.set), "learning_rate": args.learning_rate, "epochs": args.epochs,
-        "optimizer": args.optimizer}.items() if value}
+        "batch_size": args.batch_size, "optimizer": args.optimizer}.items() if value}
 
     result = {**machine_info(), "preset": args.preset, "changes": changes, "rows": []}
     name = "classifier_datasets_" + (args.tag or args.preset or "defaults")
@@ -72,21 +73,21 @@ def default_on_same_seeds(model, datasets, seeds):
     from kzoo.bench.classifier_quality import RESULTS_FILE, defaults_of
 
     current, found = defaults_of(model), {}
-    paths = [os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE)] + sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json")))
-    for path in paths:
+    quality_table = os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE)
+    for path in [quality_table, *sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json")))]:
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
         for row in result.get("rows", []) if isinstance(result, dict) else []:
-            seed = row.get("changes", {}).get("seed", 0)  # kzoo.train's default seed is 0
-            if (row.get("model") == model and row.get("defaults") == current and "fold" not in row
-                    and set(row.get("changes", {})) <= {"seed"}):  # not a cross-validation fold
-                found[row["dataset"], seed] = row["dev_accuracy"]
+            changes = row.get("changes", {})
+            is_default = set(changes) <= {"seed"} and "fold" not in row  # a fold trains on other data
+            if is_default and row.get("model") == model and row.get("defaults") == current:
+                found[row["dataset"], changes.get("seed", 0)] = row["dev_accuracy"]  # kzoo.train's seed is 0
     missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (key, seed) not in found]
     if missing:
         return f"the defaults on the same seeds: no row with today's defaults for {', '.join(missing)} " \
                "(run this script without changes to measure them)"
-    means = [statistics.mean(found[key, seed] for seed in seeds) for key in datasets]
-    return f"the defaults on the same seeds (earlier rows, today's defaults): mean dev {100 * statistics.mean(means):.2f}"
+    mean_dev = statistics.mean(statistics.mean(found[key, seed] for seed in seeds) for key in datasets)
+    return f"the defaults on the same seeds (earlier rows, today's defaults): mean dev {100 * mean_dev:.2f}"
 
 
 if __name__ == "__main__":
