@@ -71,6 +71,7 @@ def default_on_same_seeds(model, datasets, seeds):
     once made every Transformer try read as a loss: benchmarks/RESULTS.md).
     """
     from kzoo.bench.classifier_quality import RESULTS_FILE, defaults_of
+    from kzoo.training import TrainOptions
 
     current, found = defaults_of(model), {}
     quality_table = os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE)
@@ -81,7 +82,7 @@ def default_on_same_seeds(model, datasets, seeds):
             changes = row.get("changes", {})
             is_default = set(changes) <= {"seed"} and "fold" not in row  # a fold trains on other data
             if is_default and row.get("model") == model and row.get("defaults") == current:
-                found[row["dataset"], changes.get("seed", 0)] = row["dev_accuracy"]  # kzoo.train's seed is 0
+                found[row["dataset"], changes.get("seed", TrainOptions.seed)] = row["dev_accuracy"]
     missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (key, seed) not in found]
     if missing:
         return f"the defaults on the same seeds: no row with today's defaults for {', '.join(missing)} " \
