@@ -2,7 +2,7 @@
 
 `kzoo bench --quality` measures every classifier's *defaults*; this script
 tries other presets, hyperparameters (`--set`), learning rates, epochs, batch
-sizes and seeds before one becomes a default. Each run keeps its best epoch on
+sizes, label smoothing and seeds before one becomes a default. Each run keeps its best epoch on
 dev and is scored once on test; it ends with the mean dev accuracy over datasets and
 seeds, the figure defaults are chosen on, and the defaults' own figure on the
 same seeds, from earlier rows trained with the defaults as they are now.
@@ -33,12 +33,14 @@ def main():
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--optimizer")
+    parser.add_argument("--label-smoothing", type=float)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--tag", help="names the results file (default: the preset)")
     args = parser.parse_args()
     changes = {key: value for key, value in {
         "overrides": _parse_set(args.set), "learning_rate": args.learning_rate, "epochs": args.epochs,
-        "batch_size": args.batch_size, "optimizer": args.optimizer}.items() if value}
+        "batch_size": args.batch_size, "optimizer": args.optimizer,
+        "label_smoothing": args.label_smoothing}.items() if value}
 
     result = {**machine_info(), "preset": args.preset, "changes": changes, "rows": []}
     name = "classifier_datasets_" + (args.tag or args.preset or "defaults")
