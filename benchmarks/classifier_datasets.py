@@ -70,9 +70,9 @@ def default_on_same_seeds(model, datasets, seeds):
     """The model's defaults on the same datasets and seeds, from earlier rows trained with the defaults as they are now.
 
     Settings are chosen against this figure, never against a row whose defaults have changed since (a stale row
-    once made every Transformer try read as a loss: benchmarks/RESULTS.md).
+    once made every Transformer try read as a loss: benchmarks/RESULTS.md). A try that became the default counts.
     """
-    from kzoo.bench.classifier_quality import RESULTS_FILE, defaults_of
+    from kzoo.bench.classifier_quality import RESULTS_FILE, defaults_of, trained_with
     from kzoo.training import TrainOptions
 
     current, found = defaults_of(model), {}
@@ -81,10 +81,9 @@ def default_on_same_seeds(model, datasets, seeds):
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
         for row in result.get("rows", []) if isinstance(result, dict) else []:
-            changes = row.get("changes", {})
-            is_default = set(changes) <= {"seed"} and "fold" not in row  # a fold trains on other data
-            if is_default and row.get("model") == model and row.get("defaults") == current:
-                found[row["dataset"], changes.get("seed", TrainOptions.seed)] = row["dev_accuracy"]
+            on_own_data = "fold" not in row  # a cross-validation fold trains on other data
+            if on_own_data and row.get("model") == model and trained_with(row) == current:
+                found[row["dataset"], row.get("changes", {}).get("seed", TrainOptions.seed)] = row["dev_accuracy"]
     missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (key, seed) not in found]
     if missing:
         return f"the defaults on the same seeds: no row with today's defaults for {', '.join(missing)} " \

