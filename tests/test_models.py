@@ -54,16 +54,42 @@ def test_transformer_language_model_cached_steps_match_full_sequence():
         layer.count_params() for layer in [*model.decoder_layers, model.final_norm])  # the output reuses the embeddings
 
 
-def test_lstm_classifier_ignores_padding():
-    model = kzoo.create_model("lstm_classifier", preset="tiny")
+@pytest.mark.parametrize("pooling", ["last", "max"])
+def test_lstm_classifier_ignores_padding(pooling):
+    model = kzoo.create_model("lstm_classifier", preset="tiny", pooling=pooling)
     short = model(np.array([[3, 4, 5]]))
     padded = model(np.array([[3, 4, 5, 0, 0, 0]]))
     np.testing.assert_allclose(short, padded, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["bag_of_embeddings_classifier", "cnn_classifier", "transformer_classifier"])
-def test_pooled_classifiers_ignore_padding(name):
-    model = kzoo.create_model(name, preset="tiny")
+def test_bag_mean_max_pooling_feeds_both_to_the_head_and_round_trips(tmp_path):
+    model = kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", pooling="mean_max")
+    assert model.get_layer("average_and_maximum").output.shape[-1] == 2 * model.embedding_dim
+    assert model.get_config()["pooling"] == "mean_max"
+    path = str(tmp_path / "bag.keras")
+    model.save(path)
+    ids = np.array([[3, 4, 5, 0], [6, 0, 0, 0]])
+    np.testing.assert_allclose(keras.saving.load_model(path)(ids), model(ids), atol=1e-6)
+    with pytest.raises(ValueError, match="pooling.*'max'"):
+        kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", pooling="max")
+
+
+def test_lstm_classifier_max_pooling_reads_every_step_and_round_trips(tmp_path):
+    model = kzoo.create_model("lstm_classifier", preset="tiny", pooling="max")
+    assert model.get_layer("max_over_time") is model.max_pooling and model.get_config()["pooling"] == "max"
+    path = str(tmp_path / "lstm.keras")
+    model.save(path)
+    ids = np.array([[3, 4, 5, 0], [6, 0, 0, 0]])
+    np.testing.assert_allclose(keras.saving.load_model(path)(ids), model(ids), atol=1e-6)
+    with pytest.raises(ValueError, match="pooling.*'mean'"):
+        kzoo.create_model("lstm_classifier", preset="tiny", pooling="mean")
+
+
+@pytest.mark.parametrize("name, options", [("bag_of_embeddings_classifier", {}), ("cnn_classifier", {}),
+                                           ("transformer_classifier", {}),
+                                           ("bag_of_embeddings_classifier", {"pooling": "mean_max"})])
+def test_pooled_classifiers_ignore_padding(name, options):
+    model = kzoo.create_model(name, preset="tiny", **options)
     short = model(np.array([[3, 4, 5]]))
     padded = model(np.array([[3, 4, 5, 0, 0]]))
     np.testing.assert_allclose(short, padded, atol=1e-5)

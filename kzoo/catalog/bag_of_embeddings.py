@@ -50,6 +50,7 @@ def bag_of_embeddings_classifier(
     ngram_buckets=100_000,
     dropout=0.5,
     embedding_dropout=0.0,
+    pooling="mean",
     freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
@@ -60,7 +61,8 @@ def bag_of_embeddings_classifier(
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
-    `embedding_dropout` drops whole tokens' vectors while training.
+    `embedding_dropout` drops whole tokens' vectors while training;
+    `pooling="mean_max"` adds each feature's maximum over the tokens to their average.
 
     Example:
         >>> model = kzoo.create_model("bag_of_embeddings_classifier", num_classes=4)

@@ -45,6 +45,7 @@ def lstm_classifier(
     bidirectional=True,
     dropout=0.5,
     embedding_dropout=0.0,
+    pooling="last",
     freeze_embeddings=False,
     pretrained_embeddings=None,
     dtype=None,
@@ -55,7 +56,8 @@ def lstm_classifier(
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
-    `embedding_dropout` drops whole tokens' vectors while training.
+    `embedding_dropout` drops whole tokens' vectors while training;
+    `pooling="max"` reads each feature's max over the steps instead of the final state.
 
     Example:
         >>> model = kzoo.create_model("lstm_classifier", num_classes=3, num_layers=2)

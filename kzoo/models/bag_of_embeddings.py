@@ -2,9 +2,12 @@
 
 import keras
 
-from kzoo.errors import check_fraction, check_int
-from kzoo.layers import HashedNgrams, MaskedMeanPooling
+from kzoo.errors import check_choice, check_fraction, check_int
+from kzoo.layers import HashedNgrams, MaskedMaxPooling, MaskedMeanPooling
 from kzoo.models.task import Task, apply, classifier_head, token_dropout
+
+
+POOLINGS = ("mean", "mean_max")  # what the MLP reads: the tokens' average, or their average and maximum
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -15,6 +18,8 @@ class BagOfEmbeddingsClassifier(Task):
     bigram ids are added to the bag, so some word order is seen (fastText).
     `freeze_embeddings=True` keeps pretrained token embeddings fixed.
     `embedding_dropout` drops whole tokens' vectors (and bigrams') from the bag while training.
+    `pooling="mean_max"` gives the MLP each feature's maximum over the tokens
+    beside their average (SWEM-concat, Shen et al., 2018).
 
     Example:
         >>> model = BagOfEmbeddingsClassifier(vocabulary_size=10_000, num_classes=2)
@@ -34,6 +39,7 @@ class BagOfEmbeddingsClassifier(Task):
         ngram_buckets=0,
         dropout=0.0,
         embedding_dropout=0.0,
+        pooling="mean",
         freeze_embeddings=False,
         dtype=None,
         **kwargs,
@@ -45,6 +51,7 @@ class BagOfEmbeddingsClassifier(Task):
         check_int("ngram_buckets", ngram_buckets, minimum=0)
         check_fraction("dropout", dropout)
         check_fraction("embedding_dropout", embedding_dropout)
+        check_choice("pooling", pooling, POOLINGS)
         if freeze_embeddings and ngram_buckets:
             raise ValueError(f"`freeze_embeddings=True` would keep the {ngram_buckets} hashed bigram embeddings at "
                              "their random start: pass `ngram_buckets=0` with it.")
@@ -61,12 +68,16 @@ class BagOfEmbeddingsClassifier(Task):
         self.token_embedding.trainable = not freeze_embeddings
         self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
         self.pooling = MaskedMeanPooling(dtype=dtype, name="average")
+        self.max_pooling = MaskedMaxPooling(dtype=dtype, name="maximum") if pooling == "mean_max" else None
         self.head = classifier_head(num_classes, hidden_dim=hidden_dim, dropout=dropout, dtype=dtype)
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         x = self.ngrams(token_ids) if self.ngrams else token_ids
-        x = self.pooling(self.token_dropout(self.token_embedding(x)))
+        vectors = self.token_dropout(self.token_embedding(x))
+        x = self.pooling(vectors)
+        if self.max_pooling is not None:
+            x = keras.layers.Concatenate(dtype=dtype, name="average_and_maximum")([x, self.max_pooling(vectors)])
         logits = apply(self.head, x)
         super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
 
@@ -78,6 +89,7 @@ class BagOfEmbeddingsClassifier(Task):
         self.ngram_buckets = ngram_buckets
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
+        self.pooling_mode = pooling
         self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
@@ -90,5 +102,6 @@ class BagOfEmbeddingsClassifier(Task):
             "ngram_buckets": self.ngram_buckets,
             "dropout": self.dropout,
             "embedding_dropout": self.embedding_dropout,
+            "pooling": self.pooling_mode,
             "freeze_embeddings": self.freeze_embeddings,
         }

@@ -2,8 +2,12 @@
 
 import keras
 
-from kzoo.errors import check_fraction, check_int
+from kzoo.errors import check_choice, check_fraction, check_int
+from kzoo.layers import MaskedMaxPooling
 from kzoo.models.task import Task, apply, classifier_head, token_dropout
+
+
+POOLINGS = ("last", "max")  # what the head reads: the final state, or each feature's max over the steps
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -13,12 +17,15 @@ class LSTMClassifier(Task):
     The Keras example pads at the end without a mask, so the LSTM's last state
     is mostly padding and it never learns; here `mask_zero=True` carries the
     mask through every LSTM layer.
+    `pooling="last"` classifies the last LSTM layer's final state (the example's
+    way); `pooling="max"` the largest value of each feature over every unmasked
+    step (BiLSTM-max, Conneau et al., 2017).
     `freeze_embeddings=True` keeps pretrained token embeddings fixed.
     `dropout` drops single embedding values (and the head's input);
     `embedding_dropout` drops whole tokens' vectors while training.
 
     Example:
-        >>> model = LSTMClassifier(vocabulary_size=10_000, num_classes=3, bidirectional=True)
+        >>> model = LSTMClassifier(vocabulary_size=10_000, num_classes=3, bidirectional=True, pooling="max")
         >>> logits = model(np.array([[5, 8, 2, 0]]))
     """
 
@@ -35,6 +42,7 @@ class LSTMClassifier(Task):
         bidirectional=False,
         dropout=0.0,
         embedding_dropout=0.0,
+        pooling="last",
         freeze_embeddings=False,
         dtype=None,
         **kwargs,
@@ -46,6 +54,7 @@ class LSTMClassifier(Task):
         check_int("num_layers", num_layers, minimum=1)
         check_fraction("dropout", dropout)
         check_fraction("embedding_dropout", embedding_dropout)
+        check_choice("pooling", pooling, POOLINGS)
 
         # === Layers ===
         self.token_embedding = keras.layers.Embedding(
@@ -58,19 +67,22 @@ class LSTMClassifier(Task):
         for index in range(num_layers):
             lstm = keras.layers.LSTM(
                 lstm_units,
-                return_sequences=index < num_layers - 1,
+                return_sequences=index < num_layers - 1 or pooling == "max",
                 dtype=dtype,
                 name=f"lstm_{index}",
             )
             if bidirectional:
                 lstm = keras.layers.Bidirectional(lstm, dtype=dtype, name=f"bidirectional_lstm_{index}")
             self.lstm_layers.append(lstm)
+        self.max_pooling = MaskedMaxPooling(dtype=dtype, name="max_over_time") if pooling == "max" else None
         self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         x = self.token_dropout(self.input_dropout(self.token_embedding(token_ids)))
         x = apply(self.lstm_layers, x)
+        if self.max_pooling is not None:
+            x = self.max_pooling(x)
         logits = apply(self.head, x)
         super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
 
@@ -83,6 +95,7 @@ class LSTMClassifier(Task):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
+        self.pooling_mode = pooling
         self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
@@ -96,5 +109,6 @@ class LSTMClassifier(Task):
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
             "embedding_dropout": self.embedding_dropout,
+            "pooling": self.pooling_mode,
             "freeze_embeddings": self.freeze_embeddings,
         }
