@@ -62,27 +62,20 @@ def test_lstm_classifier_ignores_padding(pooling):
     np.testing.assert_allclose(short, padded, atol=1e-5)
 
 
-def test_bag_mean_max_pooling_feeds_both_to_the_head_and_round_trips(tmp_path):
-    model = kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", pooling="mean_max")
-    assert model.get_layer("average_and_maximum").output.shape[-1] == 2 * model.embedding_dim
-    assert model.get_config()["pooling"] == "mean_max"
-    path = str(tmp_path / "bag.keras")
+@pytest.mark.parametrize("name, pooling, layer, size, unknown", [
+    ("bag_of_embeddings_classifier", "mean_max", "average_and_maximum", "embedding_dim", "max"),  # average, max
+    ("lstm_classifier", "max", "max_over_time", "lstm_units", "mean"),  # each direction's max over the steps
+])
+def test_pooling_options_reach_the_head_and_round_trip(tmp_path, name, pooling, layer, size, unknown):
+    model = kzoo.create_model(name, preset="tiny", pooling=pooling)
+    assert model.get_layer(layer).output.shape[-1] == 2 * getattr(model, size)
+    assert model.get_config()["pooling"] == pooling
+    path = str(tmp_path / "model.keras")
     model.save(path)
     ids = np.array([[3, 4, 5, 0], [6, 0, 0, 0]])
     np.testing.assert_allclose(keras.saving.load_model(path)(ids), model(ids), atol=1e-6)
-    with pytest.raises(ValueError, match="pooling.*'max'"):
-        kzoo.create_model("bag_of_embeddings_classifier", preset="tiny", pooling="max")
-
-
-def test_lstm_classifier_max_pooling_reads_every_step_and_round_trips(tmp_path):
-    model = kzoo.create_model("lstm_classifier", preset="tiny", pooling="max")
-    assert model.get_layer("max_over_time") is model.max_pooling and model.get_config()["pooling"] == "max"
-    path = str(tmp_path / "lstm.keras")
-    model.save(path)
-    ids = np.array([[3, 4, 5, 0], [6, 0, 0, 0]])
-    np.testing.assert_allclose(keras.saving.load_model(path)(ids), model(ids), atol=1e-6)
-    with pytest.raises(ValueError, match="pooling.*'mean'"):
-        kzoo.create_model("lstm_classifier", preset="tiny", pooling="mean")
+    with pytest.raises(ValueError, match=f"pooling.*'{unknown}'"):
+        kzoo.create_model(name, preset="tiny", pooling=unknown)
 
 
 @pytest.mark.parametrize("name, options", [("bag_of_embeddings_classifier", {}), ("cnn_classifier", {}),
