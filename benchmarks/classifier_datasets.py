@@ -11,7 +11,6 @@ same seeds, from earlier rows trained with the defaults as they are now.
 """
 
 import argparse
-import glob
 import json
 import os
 import statistics
@@ -72,23 +71,16 @@ def default_on_same_seeds(model, datasets, seeds):
     Settings are chosen against this figure, never against a row whose defaults have changed since (a stale row
     once made every Transformer try read as a loss: benchmarks/RESULTS.md). A try that became the default counts.
     """
-    from kzoo.bench.classifier_quality import RESULTS_FILE, defaults_of, trained_with
-    from kzoo.training import TrainOptions
+    from kzoo.bench.classifier_quality import RESULTS_FILE, default_rows
 
-    current, found = defaults_of(model), {}
-    quality_table = os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE)
-    for path in [quality_table, *sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json")))]:
-        with open(path, encoding="utf-8") as handle:
-            result = json.load(handle)
-        for row in result.get("rows", []) if isinstance(result, dict) else []:
-            on_own_data = "fold" not in row  # a cross-validation fold trains on other data
-            if on_own_data and row.get("model") == model and trained_with(row) == current:
-                found[row["dataset"], row.get("changes", {}).get("seed", TrainOptions.seed)] = row["dev_accuracy"]
-    missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (key, seed) not in found]
+    with open(os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE), encoding="utf-8") as handle:
+        found = default_rows(os.path.dirname(RESULTS_DIR), json.load(handle)["rows"])
+    missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (model, key, seed) not in found]
     if missing:
         return f"the defaults on the same seeds: no row with today's defaults for {', '.join(missing)} " \
                "(run this script without changes to measure them)"
-    mean_dev = statistics.mean(statistics.mean(found[key, seed] for seed in seeds) for key in datasets)
+    mean_dev = statistics.mean(statistics.mean(found[model, key, seed]["dev_accuracy"] for seed in seeds)
+                               for key in datasets)
     return f"the defaults on the same seeds (earlier rows, today's defaults): mean dev {100 * mean_dev:.2f}"
 
 

