@@ -112,12 +112,12 @@ def default_rows(output_dir, rows=()):
     """
     from kzoo.training import TrainOptions
 
-    found, current = {}, {}
+    found, current, candidates = {}, {}, list(rows)
     for path in sorted(glob.glob(os.path.join(output_dir, "results", "*.json"))):
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
-        rows = [*rows, *(result.get("rows", []) if isinstance(result, dict) else [])]
-    for row in rows:
+        candidates += result.get("rows", []) if isinstance(result, dict) else []
+    for row in candidates:
         model = row.get("model")
         if model not in current:
             current[model] = defaults_of(model) if model in classifier_models() else None
