@@ -5,6 +5,8 @@ split, keeps its best epoch on the dev split (defaults are chosen on dev,
 never on test) and is scored once on test. Rows are saved as they finish and
 reused while the model's defaults stay the same, so an interrupted table
 resumes where it stopped and a change of defaults re-runs only that model.
+A second table averages every training seed measured with today's defaults
+(these rows and those `benchmarks/classifier_datasets.py` wrote to `results/`).
 
 Example:
     >>> from kzoo.bench.classifier_quality import run_quality_table
