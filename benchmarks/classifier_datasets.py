@@ -11,7 +11,6 @@ same seeds, from earlier rows trained with the defaults as they are now.
 """
 
 import argparse
-import json
 import os
 import statistics
 
@@ -71,10 +70,9 @@ def default_on_same_seeds(model, datasets, seeds):
     Settings are chosen against this figure, never against a row whose defaults have changed since (a stale row
     once made every Transformer try read as a loss: benchmarks/RESULTS.md). A try that became the default counts.
     """
-    from kzoo.bench.classifier_quality import RESULTS_FILE, default_rows
+    from kzoo.bench.classifier_quality import default_rows
 
-    with open(os.path.join(os.path.dirname(RESULTS_DIR), RESULTS_FILE), encoding="utf-8") as handle:
-        found = default_rows(os.path.dirname(RESULTS_DIR), json.load(handle)["rows"])
+    found = default_rows(os.path.dirname(RESULTS_DIR))  # quality.json's rows and those of results/
     missing = [f"{key} seed {seed}" for key in datasets for seed in seeds if (model, key, seed) not in found]
     if missing:
         return f"the defaults on the same seeds: no row with today's defaults for {', '.join(missing)} " \

@@ -104,17 +104,18 @@ def trained_with(row):
     return settings
 
 
-def default_rows(output_dir, rows=()):
+def default_rows(output_dir, rows=None):
     """`{(model, dataset, seed): row}` for every row trained with its model's defaults as they are now.
 
-    Reads `rows` (the quality table's) and the results files of
+    Reads `rows` (the quality table's; default: `output_dir`'s quality.json) and the results files of
     `benchmarks/classifier_datasets.py` in `output_dir/results/`; a cross-validation
     fold (trained on other data) and a row whose settings differ from today's
     defaults are left out.
     """
     from kzoo.training import TrainOptions
 
-    found, current, candidates = {}, {}, list(rows)
+    found, current = {}, {}
+    candidates = list(_earlier_rows(output_dir) if rows is None else rows)
     for path in sorted(glob.glob(os.path.join(output_dir, "results", "*.json"))):
         with open(path, encoding="utf-8") as handle:
             result = json.load(handle)
