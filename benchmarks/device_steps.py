@@ -8,6 +8,8 @@ compiles it the same wherever it runs. Two halves:
     python benchmarks/device_steps.py export steps/
     # on the GPU machine, with JAX only (kzoo's source on the path, nothing installed)
     PYTHONPATH=. python benchmarks/device_steps.py run steps/ --output out/
+    # and where one step's time goes: per kernel (JAX's profiler), with the HLO XLA compiled
+    PYTHONPATH=. python benchmarks/device_steps.py profile steps/ bert_base-mixed_bfloat16-1024.mlir.gz --output out/
 
 `run` writes out/device_xla_programs.{json,md}: examples (tokens) per second, model TFLOP/s and the
 fraction of the chip's bf16 peak, the rows of `kzoo bench --device gpu` with XLA on. Variables start at
@@ -46,6 +48,13 @@ def run(args):
                       patterns=args.patterns, overlap=not args.no_overlap)
 
 
+def profile(args):
+    from kzoo.bench.xla_runner import profile_step_program
+
+    for program in args.programs:
+        profile_step_program(args.directory, program, output_dir=args.output, steps=args.steps)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,8 +73,13 @@ def main():
                          help="start timing once every program has compiled (steady figures for small steps)")
     running.add_argument("--steps", type=int, default=20)
     running.add_argument("--repeats", type=int, default=3)
+    profiling = commands.add_parser("profile", help="where the given programs' steps spend their time (JAX profiler)")
+    profiling.add_argument("directory")
+    profiling.add_argument("programs", nargs="+", help="program files from the manifest, e.g. bert_base-mixed_bfloat16-1024.mlir.gz")
+    profiling.add_argument("--output", required=True)
+    profiling.add_argument("--steps", type=int, default=5)
     args = parser.parse_args()
-    export(args) if args.command == "export" else run(args)
+    {"export": export, "run": run, "profile": profile}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ RUNNER = textwrap.dedent("""
     rows = xla_runner.run_step_programs(directory, output_dir=output, steps=2, repeats=1)
     quiet = xla_runner.run_step_programs(directory, steps=1, repeats=1, patterns=["bert*"], overlap=False)
     assert [row["model"] for row in quiet] == ["bert_classifier"], quiet
+    profiled = xla_runner.profile_step_program(directory, "bert_classifier-float32-4.mlir.gz", output_dir=output,
+                                               steps=1, log=lambda line: None)
+    assert profiled and profiled[0]["ms_per_step"] > 0, profiled
     print(json.dumps({"sums": sums, "tensorflow_loaded": "tensorflow" in sys.modules or "keras" in sys.modules}))
 """)
 
@@ -75,3 +78,6 @@ def test_exported_steps_run_under_jax_number_for_number(tmp_path):
     assert {row["model"] for row in rows} == set(models)
     assert all(row["items_per_second"] > 0 and row["model_tflops"] > 0 and row["xla"] for row in rows)
     assert "| transformer_language_model | float32 | on |" in (tmp_path / "out" / "device_xla_programs.md").read_text()
+    profile = json.loads((tmp_path / "out" / "profile-bert_classifier-float32-4.json").read_text())
+    assert profile["seconds_per_step"] > 0 and profile["lines"]
+    assert (tmp_path / "out" / "optimized-bert_classifier-float32-4.hlo.gz").stat().st_size > 0

@@ -10,13 +10,16 @@ Example:
     >>> rows = run_step_programs("steps", output_dir="out")  # on a GPU machine with JAX
 """
 
+import collections
 import concurrent.futures
 import fnmatch
+import glob
 import gzip
 import json
 import os
 import re
 import statistics
+import tempfile
 import time
 
 import numpy as np
@@ -105,6 +108,12 @@ def program_arguments(jax, entry, directory, device, *, seed=0):
     return [jax.device_put(array, device) for array in arrays]
 
 
+def _manifest_entries(directory, patterns):
+    with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as handle:
+        return [e for e in json.load(handle)["programs"]
+                if any(fnmatch.fnmatchcase(e["model"], pattern) for pattern in patterns)]
+
+
 def time_steps(program, arguments, *, steps, repeats, warmup=3):
     """Median seconds per step: each timing launches `steps` steps, feeding each one's variables to the next."""
     for _ in range(warmup):
@@ -140,9 +149,7 @@ def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patter
     device = jax.devices()[0]
     chip = device.device_kind if device.platform != "cpu" else "CPU"
     peak = peak_tflops(chip) if device.platform != "cpu" else None
-    with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as handle:
-        entries = [e for e in json.load(handle)["programs"]
-                   if any(fnmatch.fnmatchcase(e["model"], pattern) for pattern in patterns)]
+    entries = _manifest_entries(directory, patterns)
 
     def load(entry):
         try:
@@ -183,4 +190,72 @@ def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patter
         row["batch"] = "largest"
     if output_dir:
         write_device_results(output_dir, RESULTS_NAME, chip=chip, peak=peak, rows=rows, jax=jax.__version__)
+    return rows
+
+
+def device_op_times(profile):
+    """`{line: {event name: [count, total ns]}}` for every line of the profile's device planes (else host planes).
+
+    On a GPU the lines are XLA's modules, XLA's ops (its fusions, named as in the
+    optimized HLO) and each stream's kernels.
+    """
+    planes = [plane for plane in profile.planes if plane.name.startswith("/device:")]
+    times = {}
+    for plane in planes or profile.planes:  # a CPU run has only host planes
+        for line in plane.lines:
+            totals = times.setdefault(f"{plane.name} {line.name}", collections.defaultdict(lambda: [0, 0.0]))
+            for event in line.events:
+                totals[event.name][0] += 1
+                totals[event.name][1] += event.duration_ns
+    return {line: dict(totals) for line, totals in times.items()}
+
+
+def profile_step_program(directory, program_file, *, output_dir, steps=5, top=40, log=print):
+    """Where one exported step spends its time on the device, from JAX's profiler over `steps` steps.
+
+    Writes `output_dir/profile-<program>.json` (per device line, the `top`
+    events by total time, per step) and `optimized-<program>.hlo.gz` (the HLO
+    XLA compiled, whose instruction names the ops carry); returns the json's
+    rows for the XLA ops line (or the busiest line where there is none).
+    """
+    from jax.profiler import ProfileData
+
+    jax, client = jax_backend()
+    device = jax.devices()[0]
+    entry = next(e for e in _manifest_entries(directory, ["*"]) if e["program"] == program_file)
+    program = Program(os.path.join(directory, program_file), entry["aliases"], client, device)
+    arguments = program_arguments(jax, entry, directory, device)
+    seconds = time_steps(program, list(arguments), steps=steps, repeats=1)
+    arguments = program_arguments(jax, entry, directory, device)  # time_steps donated the first ones
+    with tempfile.TemporaryDirectory() as trace_directory:
+        jax.profiler.start_trace(trace_directory)
+        for _ in range(steps):
+            arguments, sums = program.step(arguments)
+        for argument in arguments:
+            argument.block_until_ready()
+        jax.profiler.stop_trace()
+        profile = ProfileData.from_file(glob.glob(os.path.join(trace_directory, "**", "*.xplane.pb"),
+                                                  recursive=True)[0])
+        times = device_op_times(profile)
+    stem = program_file.removesuffix(".mlir.gz")
+    lines = {}
+    for line, totals in times.items():
+        ranked = sorted(totals.items(), key=lambda item: -item[1][1])
+        busy_ns = sum(total for _, total in totals.values())
+        lines[line] = {"busy_ms_per_step": busy_ns / steps / 1e6, "events": [
+            {"name": name, "calls_per_step": count / steps, "ms_per_step": total / steps / 1e6,
+             "share_of_step": total / steps / 1e9 / seconds} for name, (count, total) in ranked[:top]]}
+    os.makedirs(output_dir, exist_ok=True)
+    with open(os.path.join(output_dir, f"profile-{stem}.json"), "w", encoding="utf-8") as handle:
+        json.dump({"program": program_file, "device": device.device_kind, "seconds_per_step": seconds,
+                   "lines": lines}, handle, indent=2)
+    with gzip.open(os.path.join(output_dir, f"optimized-{stem}.hlo.gz"), "wt", encoding="utf-8") as handle:
+        handle.write("\n\n".join(module.to_string() for module in program.executable.hlo_modules()))
+    ops_line = next((line for line in lines if line.endswith("XLA Ops")), None) or max(
+        lines, key=lambda line: lines[line]["busy_ms_per_step"], default=None)
+    rows = lines[ops_line]["events"] if ops_line else []
+    log(f"{stem}: {1e3 * seconds:.1f} ms per step; {ops_line}:")
+    for row in rows[:25]:
+        log(f"  {row['ms_per_step']:8.2f} ms {100 * row['share_of_step']:5.1f}%  x{row['calls_per_step']:g}  "
+            f"{row['name'][:100]}")
     return rows
