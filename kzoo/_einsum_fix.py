@@ -71,7 +71,10 @@ def install():
             import tensorflow as tf
 
             x, kernel = (tf.convert_to_tensor(operand) for operand in operands)
-            if x.dtype == kernel.dtype and x.dtype.is_floating and x.shape.rank > count:
+            left, right = subscripts.replace(" ", "").split("->")[0].split(",")
+            # Ranks that disagree with the labels are Keras's einsum's to report.
+            if (x.dtype == kernel.dtype and x.dtype.is_floating and x.shape.rank == len(left)
+                    and kernel.shape.rank == len(right)):
                 axes = list(range(x.shape.rank - count, x.shape.rank))
                 return tf.tensordot(x, kernel, axes=[axes, list(range(count))])
         return keras_einsum(subscripts, *operands, **kwargs)

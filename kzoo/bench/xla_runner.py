@@ -196,8 +196,9 @@ def run_step_programs(directory, *, output_dir=None, steps=20, repeats=3, patter
 def device_op_times(profile):
     """`{line: {event name: [count, total ns]}}` for every line of the profile's device planes (else host planes).
 
-    On a GPU the lines are XLA's modules, XLA's ops (its fusions, named as in the
-    optimized HLO) and each stream's kernels.
+    On a GPU the busiest line is the compute stream's kernels: XLA's fusions
+    (`input_transpose_fusion_86` is the optimized HLO's `input_transpose_fusion.86`)
+    and cuBLAS's matrix products (`nvjet_...`).
     """
     planes = [plane for plane in profile.planes if plane.name.startswith("/device:")]
     times = {}
@@ -215,8 +216,11 @@ def profile_step_program(directory, program_file, *, output_dir, steps=5, top=40
 
     Writes `output_dir/profile-<program>.json` (per device line, the `top`
     events by total time, per step) and `optimized-<program>.hlo.gz` (the HLO
-    XLA compiled, whose instruction names the ops carry); returns the json's
-    rows for the XLA ops line (or the busiest line where there is none).
+    XLA compiled, whose instruction names the kernels carry); returns the
+    rows of the XLA ops line where the profile has one, else of the busiest line.
+
+    Example:
+        >>> profile_step_program("steps", "bert_base-mixed_bfloat16-1024.mlir.gz", output_dir="out")
     """
     from jax.profiler import ProfileData
 
