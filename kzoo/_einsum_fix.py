@@ -25,11 +25,27 @@ Example:
 """
 
 import functools
-
-_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+import string
 
 
 @functools.lru_cache(maxsize=None)
+def _tensordot_form(subscripts):
+    """`(contracted axes, first operand's rank, second operand's rank)` if `subscripts` is a tensordot, else None."""
+    compact = subscripts.replace(" ", "")
+    if compact.count(",") != 1 or compact.count("->") != 1:
+        return None
+    inputs, output = compact.split("->")
+    left, right = inputs.split(",")
+    if not set(left + right) <= set(string.ascii_letters) or len(set(left)) != len(left) \
+            or len(set(right)) != len(right):
+        return None
+    count = sum(label in right for label in left)
+    free = len(left) - count
+    if not count or free < 1 or left[free:] != right[:count] or output != left[:free] + right[count:]:
+        return None
+    return count, len(left), len(right)
+
+
 def contracted_axes(subscripts):
     """How many trailing axes of the first operand `subscripts` contracts with the second's leading axes.
 
@@ -41,23 +57,13 @@ def contracted_axes(subscripts):
         >>> contracted_axes("abc,cde->abde"), contracted_axes("abcd,cde->abe"), contracted_axes("ab,cb->ac")
         (1, 2, None)
     """
-    compact = subscripts.replace(" ", "")
-    if compact.count(",") != 1 or compact.count("->") != 1:
-        return None
-    inputs, output = compact.split("->")
-    left, right = inputs.split(",")
-    labels = left + right
-    if not set(labels) <= _LETTERS or len(set(left)) != len(left) or len(set(right)) != len(right):
-        return None
-    shared = [label for label in left if label in right]
-    count = len(shared)
-    if not count or left[len(left) - count:] != right[:count] or len(left) - count < 1:
-        return None
-    return count if output == left[:len(left) - count] + right[count:] else None
+    form = _tensordot_form(subscripts)
+    return form[0] if form else None
 
 
 def install():
     """Routes Keras's TensorFlow einsum through `tf.tensordot` where it is one (idempotent)."""
+    import tensorflow as tf
     from keras.src.backend.tensorflow import numpy as tensorflow_numpy
 
     if getattr(tensorflow_numpy.einsum, "_kzoo_tensordot", False):
@@ -66,17 +72,14 @@ def install():
 
     @functools.wraps(keras_einsum)
     def einsum(subscripts, *operands, **kwargs):
-        count = contracted_axes(subscripts) if isinstance(subscripts, str) and len(operands) == 2 else None
-        if count is not None and not kwargs:
-            import tensorflow as tf
-
+        form = _tensordot_form(subscripts) if isinstance(subscripts, str) and len(operands) == 2 else None
+        if form is not None and not kwargs:
+            count, left_rank, right_rank = form
             x, kernel = (tf.convert_to_tensor(operand) for operand in operands)
-            left, right = subscripts.replace(" ", "").split("->")[0].split(",")
             # Ranks that disagree with the labels are Keras's einsum's to report.
-            if (x.dtype == kernel.dtype and x.dtype.is_floating and x.shape.rank == len(left)
-                    and kernel.shape.rank == len(right)):
-                axes = list(range(x.shape.rank - count, x.shape.rank))
-                return tf.tensordot(x, kernel, axes=[axes, list(range(count))])
+            if (x.dtype == kernel.dtype and x.dtype.is_floating and x.shape.rank == left_rank
+                    and kernel.shape.rank == right_rank):
+                return tf.tensordot(x, kernel, axes=[list(range(left_rank - count, left_rank)), list(range(count))])
         return keras_einsum(subscripts, *operands, **kwargs)
 
     einsum._kzoo_tensordot = True

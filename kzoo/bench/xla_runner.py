@@ -229,7 +229,7 @@ def profile_step_program(directory, program_file, *, output_dir, steps=5, top=40
     entry = next(e for e in _manifest_entries(directory, ["*"]) if e["program"] == program_file)
     program = Program(os.path.join(directory, program_file), entry["aliases"], client, device)
     arguments = program_arguments(jax, entry, directory, device)
-    seconds = time_steps(program, list(arguments), steps=steps, repeats=1)
+    seconds = time_steps(program, arguments, steps=steps, repeats=1)
     arguments = program_arguments(jax, entry, directory, device)  # time_steps donated the first ones
     with tempfile.TemporaryDirectory() as trace_directory:
         jax.profiler.start_trace(trace_directory)
