@@ -111,7 +111,8 @@ def test_quality_table_averages_the_seeds_trained_with_todays_defaults(tmp_path)
     stale["hyperparameters"]["dropout"] = 0.1
     row = {"model": name, "dataset": "sst2", "date": "2026-01-01", "test_accuracy": 0.8, "dev_accuracy": 0.7,
            "best_epoch": 1, "epochs": 5, "examples_per_second": 1.0, "wall_seconds": 60.0, "defaults": current}
-    tried = [{**row, "test_accuracy": 0.9, "dev_accuracy": 0.8, "changes": {"seed": 1}},
+    tried = [{**row, "test_accuracy": 0.1, "date": "2025-12-31", "changes": {"seed": 1}},  # seed 1, superseded
+             {**row, "test_accuracy": 0.9, "dev_accuracy": 0.8, "changes": {"seed": 1}},
              {**row, "test_accuracy": 0.1, "defaults": stale, "changes": {"seed": 2}},  # other defaults
              {**row, "test_accuracy": 0.1, "changes": {"seed": 3, "experiment": "/tmp"}},
              {**row, "test_accuracy": 0.1, "fold": 0, "changes": {"seed": 4}}]  # a fold: other data

@@ -110,7 +110,8 @@ def default_rows(output_dir, rows=None):
     Reads `rows` (the quality table's; default: `output_dir`'s quality.json) and the results files of
     `benchmarks/classifier_datasets.py` in `output_dir/results/`; a cross-validation
     fold (trained on other data) and a row whose settings differ from today's
-    defaults are left out.
+    defaults are left out. Of rows for the same model, dataset and seed, the
+    latest run stands (it ran today's code; the first found, on a tie).
     """
     from kzoo.training import TrainOptions
 
@@ -125,8 +126,9 @@ def default_rows(output_dir, rows=None):
         if model not in current:
             current[model] = defaults_of(model) if model in classifier_models() else None
         if "fold" not in row and current[model] is not None and trained_with(row) == current[model]:
-            seed = row.get("changes", {}).get("seed", TrainOptions.seed)
-            found.setdefault((model, row["dataset"], seed), row)
+            key = (model, row["dataset"], row.get("changes", {}).get("seed", TrainOptions.seed))
+            if key not in found or row.get("date", "") > found[key].get("date", ""):
+                found[key] = row
     return found
 
 
