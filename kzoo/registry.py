@@ -31,6 +31,8 @@ MAX_BERT_POSITIONS = 512  # position embeddings of the BERT checkpoints kzoo loa
 # The length cap of models whose cost grows linearly with length (bag of embeddings, CNN): they read
 # whole documents (a review's verdict is often at its end); the cap only bounds a batch's memory.
 WHOLE_TEXT_MAX_LENGTH = 4096
+# Builder arguments that are inputs, not hyperparameters: never in a preset, a config or a run's record.
+BUILD_INPUTS = ("preprocessor", "training_texts")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,8 +117,14 @@ class ModelSpec:
             if param.kind is inspect.Parameter.KEYWORD_ONLY
             and param.default is not inspect.Parameter.empty
         }
-        defaults.pop("preprocessor", None)
+        for build_input in BUILD_INPUTS:
+            defaults.pop(build_input, None)
         return {**defaults, **self.presets[preset]}
+
+    @property
+    def takes_training_texts(self):
+        """Whether the builder's initial weights depend on the training texts (`training_texts=`)."""
+        return "training_texts" in inspect.signature(self.builder).parameters
 
 
 _REGISTRY: dict = {}
@@ -217,12 +225,14 @@ def model_info(name):
     }
 
 
-def create_model(name, *, preset=None, preprocessor="auto", max_length=None, **overrides):
+def create_model(name, *, preset=None, preprocessor="auto", max_length=None, training_texts=None, **overrides):
     """Builds a registered model from a preset plus keyword overrides.
 
     A text model gets the preprocessor its registry entry declares (keeping
     `max_length` tokens per text; default: the model's), so it takes raw
     strings; `preprocessor=None` gives a model that takes token ids.
+    `training_texts` go to builders whose initial weights are made from them
+    (`spec.takes_training_texts`: the CNN's context vectors).
 
     Example:
         >>> model = kzoo.create_model("lstm_classifier", preset="tiny", num_classes=3)
@@ -230,6 +240,11 @@ def create_model(name, *, preset=None, preprocessor="auto", max_length=None, **o
     """
     spec = get_spec(name)
     arguments = spec.hyperparameters(preset)
+    inputs = {}
+    if training_texts is not None:
+        if not spec.takes_training_texts:
+            raise TypeError(f"`{name}` makes no initial weights from text, so it takes no `training_texts`.")
+        inputs["training_texts"] = training_texts
     unknown = sorted(set(overrides) - set(arguments))
     if unknown:
         raise TypeError(
@@ -245,5 +260,5 @@ def create_model(name, *, preset=None, preprocessor="auto", max_length=None, **o
     if spec.preprocessor is None:
         if preprocessor is not None:
             raise TypeError(f"`{name}` takes no text, so it takes no preprocessor.")
-        return spec.builder(**arguments)
-    return spec.builder(**arguments, preprocessor=preprocessor)
+        return spec.builder(**arguments, **inputs)
+    return spec.builder(**arguments, **inputs, preprocessor=preprocessor)

@@ -11,6 +11,19 @@ from kzoo.pretrained import resolve_checkpoint
 
 
 @functools.lru_cache(maxsize=2)
+def checkpoint_backbone(checkpoint):
+    """The keras-hub `BertBackbone` of a checkpoint, loaded once per process."""
+    # Building the backbone draws initializer seeds from Python's and NumPy's global generators; put them back,
+    # or a model's initial weights would depend on whether this cache was warm (on what the process built before).
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        return keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(checkpoint))
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+@functools.lru_cache(maxsize=2)
 def checkpoint_embeddings(checkpoint):
     """The `(vocabulary, dim)` WordPiece token embedding matrix of a BERT checkpoint.
 
@@ -18,15 +31,7 @@ def checkpoint_embeddings(checkpoint):
         >>> checkpoint_embeddings("all_minilm_l6_v2").shape
         (30522, 384)
     """
-    # Building the backbone draws initializer seeds from Python's and NumPy's global generators; put them back,
-    # or a model's initial weights would depend on whether this cache was warm (on what the process built before).
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    try:
-        backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(checkpoint))
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-    return np.asarray(backbone.token_embedding.embeddings.numpy())
+    return np.asarray(checkpoint_backbone(checkpoint).token_embedding.embeddings.numpy())
 
 
 def pretrained_sizes(checkpoint):
@@ -36,17 +41,21 @@ def pretrained_sizes(checkpoint):
 
 
 def load_token_embeddings(embedding_layer, checkpoint):
-    """Copies the checkpoint's embeddings into the first rows of `embedding_layer`.
+    """Copies the checkpoint's embeddings into the first rows of `embedding_layer`."""
+    copy_embeddings(embedding_layer, checkpoint_embeddings(checkpoint), source=checkpoint)
 
-    Rows past the checkpoint's vocabulary (hashed bigrams) keep their own init.
+
+def copy_embeddings(embedding_layer, matrix, *, source):
+    """Copies `matrix` into the first rows of `embedding_layer`; `source` names it in errors.
+
+    Rows past the matrix (hashed bigrams) keep their own init.
     """
-    matrix = checkpoint_embeddings(checkpoint)
     table = embedding_layer.embeddings
     if table.shape[1] != matrix.shape[1] or table.shape[0] < matrix.shape[0]:
         raise invalid_value(
             "pretrained_embeddings",
             f"a checkpoint with embedding_dim={table.shape[1]} and at most {table.shape[0]} rows",
-            f"{checkpoint} ({matrix.shape[0]} x {matrix.shape[1]})",
+            f"{source} ({matrix.shape[0]} x {matrix.shape[1]})",
         )
     values = np.array(table.numpy())
     values[: matrix.shape[0]] = matrix

@@ -35,7 +35,15 @@ from kzoo.training.distribution import (
     lost_worker_error,
     make_strategy,
 )
-from kzoo.training.inputs import Batches, data_hyperparameters, load_splits, make_batches, new_preprocessor, task_of
+from kzoo.training.inputs import (
+    Batches,
+    data_hyperparameters,
+    load_splits,
+    make_batches,
+    new_preprocessor,
+    task_of,
+    training_texts,
+)
 from kzoo.training.loop import Trainer
 from kzoo.training.static_shapes import check_tpu_ready
 from kzoo.training.tensorboard import SampleTextLogger, TensorBoardLogger, continuation_sample, translation_samples
@@ -185,9 +193,14 @@ def prepare_data(spec, options, *, write_dir=None):
 
 
 def build_model(spec, options, data, strategy, *, total_steps):
-    """The model (with its preprocessor) and its optimizer, made under `strategy`'s scope."""
+    """The model (with its preprocessor) and its optimizer, made under `strategy`'s scope.
+
+    A new run's model whose initial weights are made from text gets the training
+    split's; a resumed run's weights come from its checkpoint.
+    """
+    texts = training_texts(data.task, data.train) if spec.takes_training_texts and not data.resumed else None
     with strategy.scope():
-        model = create_model(spec.name, preprocessor=data.preprocessor, **data.hyperparameters)
+        model = create_model(spec.name, preprocessor=data.preprocessor, training_texts=texts, **data.hyperparameters)
         optimizer = make_optimizer(
             spec.compile_defaults, learning_rate=options.learning_rate, optimizer=options.optimizer,
             total_steps=total_steps, precision=options.precision,

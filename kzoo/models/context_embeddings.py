@@ -1,0 +1,113 @@
+"""Static token vectors pooled over contexts by a BERT checkpoint (Bommasani et al., 2020).
+
+A token's vector is the mean of the checkpoint's hidden state after one of its
+layers over the token's occurrences in some texts (a model's training texts);
+a token the texts lack is run alone (`[CLS] token [SEP]`). For a CNN reading
+fixed vectors this beats the checkpoint's input embeddings on the dev splits of
+SUBJ and CR (benchmarks/RESULTS.md).
+"""
+
+import functools
+
+import keras
+import numpy as np
+
+from kzoo.errors import check_int, invalid_value
+from kzoo.models.pretrained_embeddings import checkpoint_backbone, checkpoint_embeddings, copy_embeddings
+from kzoo.text import WordPiecePreprocessor
+from kzoo.text.text_preprocessor import as_text_dataset
+
+CONTEXT_BATCH_SIZE = 64
+
+
+@functools.lru_cache(maxsize=4)
+def _layer_probe(checkpoint, layer):
+    """A Keras model from the checkpoint's BERT inputs to the hidden state after transformer layer `layer`."""
+    check_int("context_layer", layer, minimum=1)
+    backbone = checkpoint_backbone(checkpoint)
+    if layer > backbone.num_layers:
+        raise invalid_value("context_layer", f"a layer of {checkpoint} (1 to {backbone.num_layers})", layer)
+    return keras.Model(backbone.inputs, backbone.get_layer(f"transformer_layer_{layer - 1}").output)
+
+
+def _states(probe, token_ids):
+    ids = np.asarray(token_ids, dtype="int32")
+    return np.asarray(probe.predict_on_batch(
+        {"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": ids != 0}), dtype="float64")
+
+
+@functools.lru_cache(maxsize=4)
+def _states_alone(checkpoint, layer, cls_token_id, sep_token_id):
+    """`(vocabulary, dim)`: each token's state after `layer` when run alone as `[CLS] token [SEP]`."""
+    probe = _layer_probe(checkpoint, layer)
+    rows = checkpoint_embeddings(checkpoint).shape[0]
+    alone = np.stack([np.full(rows, cls_token_id), np.arange(rows), np.full(rows, sep_token_id)], axis=1)
+    states = np.concatenate([_states(probe, chunk)[:, 1] for chunk in np.array_split(alone, -(-rows // 1024))])
+    states.flags.writeable = False
+    return states
+
+
+def pooled_states(checkpoint, *, layer, token_ids, cls_token_id, sep_token_id):
+    """`(states, counts)`: each token's mean state after `layer` over its occurrences in `token_ids`.
+
+    `token_ids` is an iterable of 2-D batches of ids, padded with 0 (as a WordPiece
+    preprocessor gives them, `[CLS]`/`[SEP]` included); tokens without an
+    occurrence (count 0) get their state run alone.
+    """
+    probe = _layer_probe(checkpoint, layer)
+    positions = checkpoint_backbone(checkpoint).max_sequence_length
+    sums = np.zeros(_states_alone(checkpoint, layer, cls_token_id, sep_token_id).shape)
+    counts = np.zeros(sums.shape[0], dtype="int64")
+    for batch in token_ids:
+        batch = np.asarray(batch)[:, :positions]
+        mask = batch != 0
+        np.add.at(sums, batch[mask], _states(probe, batch)[mask])
+        np.add.at(counts, batch[mask], 1)
+    seen = counts > 0
+    states = np.array(_states_alone(checkpoint, layer, cls_token_id, sep_token_id))
+    states[seen] = sums[seen] / counts[seen, None]
+    return states, counts
+
+
+def context_embeddings(checkpoint, *, layer, token_ids, vocabulary):
+    """The `(vocabulary, dim)` matrix of pooled states, made to look like the checkpoint's input embeddings.
+
+    Centred and scaled to the input embeddings' standard deviation (larger
+    inputs hurt the CNN); bracketed tokens (`[PAD]`, `[CLS]`, `[unused0]`, ...)
+    keep their input embeddings.
+
+    Example:
+        >>> ids = [preprocessor.tokenize(["a fine film", "a dull film"]).to_tensor().numpy()]
+        >>> context_embeddings("all_minilm_l6_v2", layer=2, token_ids=ids, vocabulary=preprocessor.vocabulary)
+    """
+    inputs = checkpoint_embeddings(checkpoint)
+    if len(vocabulary) != inputs.shape[0]:
+        raise invalid_value("vocabulary", f"the {inputs.shape[0]} tokens of {checkpoint}", f"{len(vocabulary)} tokens")
+    states, _ = pooled_states(checkpoint, layer=layer, token_ids=token_ids,
+                              cls_token_id=vocabulary.index("[CLS]"), sep_token_id=vocabulary.index("[SEP]"))
+    bracketed = np.array([token.startswith("[") and token.endswith("]") for token in vocabulary])
+    matrix = states - states[~bracketed].mean(axis=0)
+    matrix *= inputs[~bracketed].std() / matrix[~bracketed].std()
+    matrix[bracketed] = inputs[bracketed]
+    return matrix.astype(inputs.dtype)
+
+
+def load_context_embeddings(model, checkpoint, *, layer, texts, preprocessor):
+    """Puts `checkpoint`'s layer-`layer` states pooled over `texts` into `model.embedding_layers()`.
+
+    `texts` (strings, or a dataset of strings or of `(text, label)`) are
+    tokenized by `preprocessor`, the model's own; with `texts=None` every token
+    is run alone.
+    """
+    token_ids = []
+    if texts is not None:
+        if preprocessor is None:
+            raise invalid_value("preprocessor", "the model's WordPiece preprocessor, to tokenize `training_texts`",
+                                preprocessor)
+        batches = as_text_dataset(texts).batch(CONTEXT_BATCH_SIZE).map(
+            lambda batch: preprocessor.tokenize(batch).to_tensor())
+        token_ids = batches.as_numpy_iterator()
+    vocabulary = (preprocessor or WordPiecePreprocessor.from_checkpoint(checkpoint)).vocabulary
+    matrix = context_embeddings(checkpoint, layer=layer, token_ids=token_ids, vocabulary=vocabulary)
+    for embedding_layer in model.embedding_layers():
+        copy_embeddings(embedding_layer, matrix, source=f"{checkpoint} (layer {layer} states)")

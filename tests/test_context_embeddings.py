@@ -1,0 +1,104 @@
+"""The CNN's context vectors: MiniLM's states after a layer, pooled over the training texts."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import kzoo
+from kzoo.pretrained import resolve_checkpoint
+
+CHECKPOINT = "all_minilm_l6_v2"
+TEXTS = ["a fine film", "the film is dull", "a quiet , fine score"]
+
+
+@pytest.fixture(scope="module")
+def preprocessor():
+    try:
+        resolve_checkpoint(CHECKPOINT)
+    except ModuleNotFoundError as error:
+        pytest.skip(f"offline MiniLM checkpoint not installed: {error}")
+    from kzoo.text import WordPiecePreprocessor
+
+    return WordPiecePreprocessor.from_checkpoint(CHECKPOINT, sequence_length=16)
+
+
+def _layer_states(ids, layer):
+    """The checkpoint's states after `layer` for one batch of ids, computed here without kzoo's helpers."""
+    import keras_hub
+
+    backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(CHECKPOINT))
+    probe = keras.Model(backbone.inputs, backbone.get_layer(f"transformer_layer_{layer - 1}").output)
+    return np.asarray(probe({"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": ids != 0}))
+
+
+def test_a_tokens_vector_is_its_mean_state_over_its_occurrences_or_its_state_alone(preprocessor):
+    from kzoo.models.context_embeddings import pooled_states
+
+    ids = preprocessor.tokenize(TEXTS).to_tensor().numpy()
+    vocabulary = preprocessor.vocabulary
+    states, counts = pooled_states(CHECKPOINT, layer=2, token_ids=[ids], cls_token_id=vocabulary.index("[CLS]"),
+                                   sep_token_id=vocabulary.index("[SEP]"))
+    expected = _layer_states(ids, 2)
+    film, fine, unseen = (vocabulary.index(word) for word in ("film", "fine", "excellent"))
+    assert counts[film] == 2 and counts[fine] == 2 and counts[unseen] == 0 and counts[0] == 0  # padding not counted
+    np.testing.assert_allclose(states[film], expected[ids == film].mean(axis=0), rtol=1e-4, atol=1e-5)
+    alone = np.array([[vocabulary.index("[CLS]"), unseen, vocabulary.index("[SEP]")]])
+    np.testing.assert_allclose(states[unseen], _layer_states(alone, 2)[0, 1], rtol=1e-4, atol=1e-5)
+
+
+def test_context_vectors_take_the_input_embeddings_spread_and_keep_their_bracketed_rows(preprocessor):
+    from kzoo.models.context_embeddings import context_embeddings
+    from kzoo.models.pretrained_embeddings import checkpoint_embeddings
+
+    ids = preprocessor.tokenize(TEXTS).to_tensor().numpy()
+    vocabulary = preprocessor.vocabulary
+    matrix = context_embeddings(CHECKPOINT, layer=2, token_ids=[ids], vocabulary=vocabulary)
+    inputs = checkpoint_embeddings(CHECKPOINT)
+    bracketed = np.array([token.startswith("[") and token.endswith("]") for token in vocabulary])
+    np.testing.assert_array_equal(matrix[bracketed], inputs[bracketed])
+    np.testing.assert_allclose(matrix[~bracketed].std(), inputs[~bracketed].std(), rtol=1e-4)
+    np.testing.assert_allclose(matrix[~bracketed].mean(axis=0), 0.0, atol=1e-6)
+    assert not np.allclose(matrix[vocabulary.index("film")], inputs[vocabulary.index("film")])
+
+
+def test_the_default_cnn_starts_from_its_training_texts_contexts_and_reloads_without_them(preprocessor, tmp_path):
+    alone = kzoo.create_model("cnn_classifier", num_filters=2)
+    model = kzoo.create_model("cnn_classifier", num_filters=2, training_texts=TEXTS)
+    film = preprocessor.vocabulary.index("film")
+    table, table_alone = model.token_embedding.embeddings.numpy(), alone.token_embedding.embeddings.numpy()
+    assert not np.allclose(table[film], table_alone[film])
+    assert "context_layer" not in json.dumps(model.get_config())  # it shapes the initial weights only
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_array_equal(restored.token_embedding.embeddings.numpy(), table)
+
+
+def test_kzoo_train_gives_a_new_run_its_training_split_as_context(preprocessor, tmp_path, monkeypatch):
+    import kzoo.models.context_embeddings as context
+
+    seen = []
+    original = context.load_context_embeddings
+
+    def recording(model, checkpoint, *, layer, texts, preprocessor):
+        seen.append((layer, None if texts is None else len(list(texts.as_numpy_iterator()))))
+        return original(model, checkpoint, layer=layer, texts=texts, preprocessor=preprocessor)
+
+    monkeypatch.setattr(context, "load_context_embeddings", recording)
+    data = tmp_path / "train.txt"
+    data.write_text("".join(f"{i % 2} {text} {i}\n" for i, text in enumerate(TEXTS * 4)))
+    kzoo.train("cnn_classifier", dataset=str(data), validation=str(data), epochs=1, overrides={"num_filters": 2},
+               run_dir=str(tmp_path / "run"), verbose=0)
+    assert seen == [(2, 12)]
+
+
+def test_context_layer_errors_name_the_value(preprocessor):
+    with pytest.raises(ValueError, match=r"Invalid value for `context_layer`.*1 to 6.*7"):
+        kzoo.create_model("cnn_classifier", context_layer=7)
+    with pytest.raises(ValueError, match="Invalid value for `context_layer`"):
+        kzoo.create_model("cnn_classifier", context_layer=0)
+    with pytest.raises(ValueError, match="without `pretrained_embeddings`"):
+        kzoo.create_model("cnn_classifier", preset="rand", context_layer=2)
+    with pytest.raises(TypeError, match="takes no `training_texts`"):
+        kzoo.create_model("lstm_classifier", preset="tiny", training_texts=TEXTS)
