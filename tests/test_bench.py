@@ -119,6 +119,11 @@ def test_quality_table_averages_the_seeds_trained_with_todays_defaults(tmp_path)
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "classifier_datasets_tries.json").write_text(json.dumps({"rows": tried}))
     assert set(default_rows(str(tmp_path), [row])) == {(name, "sst2", 0), (name, "sst2", 1)}
+    before_max_norm, before_context = json.loads(json.dumps(row)), json.loads(json.dumps(row))
+    del before_max_norm["defaults"]["hyperparameters"]["max_norm"]  # an option added since, off by default (None)
+    del before_context["defaults"]["hyperparameters"]["context_layer"]  # added since with a default that is on
+    assert set(default_rows(str(tmp_path), [before_max_norm])) == {(name, "sst2", 0), (name, "sst2", 1)}
+    assert set(default_rows(str(tmp_path), [before_context])) == {(name, "sst2", 1)}
 
     write_quality_table({"machine": {"machine": "m", "tensorflow": "2", "keras": "3"}, "rows": [row]}, str(tmp_path))
     table = (tmp_path / "QUALITY.md").read_text()

@@ -81,9 +81,9 @@ def test_kzoo_train_gives_a_new_run_its_training_split_as_context(preprocessor, 
     seen = []
     original = context.load_context_embeddings
 
-    def recording(model, checkpoint, *, layer, texts, preprocessor):
+    def recording(model, checkpoint, *, layer, texts, **options):
         seen.append((layer, None if texts is None else len(list(texts.as_numpy_iterator()))))
-        return original(model, checkpoint, layer=layer, texts=texts, preprocessor=preprocessor)
+        return original(model, checkpoint, layer=layer, texts=texts, **options)
 
     monkeypatch.setattr(context, "load_context_embeddings", recording)
     data = tmp_path / "train.txt"
@@ -101,4 +101,16 @@ def test_context_layer_errors_name_the_value(preprocessor):
     with pytest.raises(ValueError, match="without `pretrained_embeddings`"):
         kzoo.create_model("cnn_classifier", preset="rand", context_layer=2)
     with pytest.raises(TypeError, match="takes no `training_texts`"):
-        kzoo.create_model("lstm_classifier", preset="tiny", training_texts=TEXTS)
+        kzoo.create_model("bert_classifier", preset="tiny", training_texts=TEXTS)
+
+
+@pytest.mark.parametrize("name, table", [("bag_of_embeddings_classifier", lambda model: model.token_embedding),
+                                         ("lstm_classifier", lambda model: model.token_embedding),
+                                         ("transformer_classifier", lambda model: model.embeddings.token_embedding)])
+def test_every_family_on_a_checkpoints_embeddings_can_start_from_context_vectors(preprocessor, name, table):
+    from kzoo.models.context_embeddings import context_embeddings
+
+    model = kzoo.create_model(name, context_layer=2, training_texts=TEXTS)
+    ids = preprocessor.tokenize(TEXTS).to_tensor().numpy()
+    expected = context_embeddings(CHECKPOINT, layer=2, token_ids=[ids], vocabulary=preprocessor.vocabulary)
+    np.testing.assert_allclose(table(model).embeddings.numpy()[: len(expected)], expected, rtol=1e-5, atol=1e-6)

@@ -82,6 +82,18 @@ def defaults_of(name, preset=None):
 COMPILE_CHANGES = ("epochs", "batch_size", "learning_rate", "optimizer", "max_length", "label_smoothing")
 
 
+def same_settings(recorded, current):
+    """Whether `recorded` settings are `current`'s; a hyperparameter added since with the default None (an option
+    off, as every new one starts) reads as unchanged, so adding an option does not make every row stale."""
+    if recorded is None:
+        return False
+    recorded = copy.deepcopy(recorded)
+    for key, value in current["hyperparameters"].items():
+        if value is None:
+            recorded["hyperparameters"].setdefault(key, None)
+    return recorded == current
+
+
 def trained_with(row):
     """The settings a row was trained with: its recorded defaults with its changes applied, or None.
 
@@ -125,7 +137,7 @@ def default_rows(output_dir, rows=None):
         model = row.get("model")
         if model not in current:
             current[model] = defaults_of(model) if model in classifier_models() else None
-        if "fold" not in row and current[model] is not None and trained_with(row) == current[model]:
+        if "fold" not in row and current[model] is not None and same_settings(trained_with(row), current[model]):
             key = (model, row["dataset"], row.get("changes", {}).get("seed", TrainOptions.seed))
             if key not in found or row.get("date", "") > found[key].get("date", ""):
                 found[key] = row
@@ -186,7 +198,7 @@ def _earlier_rows(output_dir):
 
 def _row(rows, name, dataset, defaults=None):
     return next((row for row in rows if row["model"] == name and row["dataset"] == dataset
-                 and (defaults is None or row["defaults"] == defaults)), None)
+                 and (defaults is None or same_settings(row["defaults"], defaults))), None)
 
 
 def write_quality_table(results, output_dir):

@@ -53,8 +53,10 @@ def bag_of_embeddings_classifier(
     pooling="mean",
     freeze_embeddings=False,
     pretrained_embeddings=None,
+    context_layer=None,
     dtype=None,
     preprocessor=None,
+    training_texts=None,
 ):
     """Embedding + masked average pooling + MLP text classifier (fastText-like).
 
@@ -63,6 +65,9 @@ def bag_of_embeddings_classifier(
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
     `embedding_dropout` drops whole tokens' vectors while training;
     `pooling="mean_max"` adds each feature's maximum over the tokens to their average.
+
+    `context_layer=k` starts from the checkpoint's states after its layer k
+    pooled over `training_texts` instead, as for `cnn_classifier`.
 
     Example:
         >>> model = kzoo.create_model("bag_of_embeddings_classifier", num_classes=4)

@@ -1,7 +1,6 @@
 """Catalogue entry: Kim (2014)'s convolutional sentence classifier (`kzoo.models.cnn_classifier`)."""
 
 from kzoo.catalog.preprocessors import classifier_preprocessor
-from kzoo.errors import invalid_value
 from kzoo.registry import WHOLE_TEXT_MAX_LENGTH, CompileDefaults, register_model
 
 
@@ -80,19 +79,9 @@ def cnn_classifier(
         >>> model = kzoo.create_model("cnn_classifier", num_classes=6, training_texts=train_texts)
     """
     arguments = dict(locals())
-    del arguments["training_texts"], arguments["context_layer"]  # they shape the initial weights only
     from kzoo.models.cnn_classifier import CNNClassifier
     from kzoo.models.pretrained_embeddings import build_with_pretrained_embeddings
 
-    if context_layer is not None and not pretrained_embeddings:
-        raise invalid_value("context_layer", "None without `pretrained_embeddings` (the layers are a checkpoint's)",
-                            context_layer)
-    model = build_with_pretrained_embeddings(
+    return build_with_pretrained_embeddings(
         CNNClassifier, arguments, dim_argument="embedding_dim", embedding_layers=lambda model: model.embedding_layers()
     )
-    if context_layer is not None:
-        from kzoo.models.context_embeddings import load_context_embeddings
-
-        load_context_embeddings(model, pretrained_embeddings, layer=context_layer, texts=training_texts,
-                                preprocessor=preprocessor)
-    return model

@@ -48,8 +48,10 @@ def lstm_classifier(
     pooling="last",
     freeze_embeddings=False,
     pretrained_embeddings=None,
+    context_layer=None,
     dtype=None,
     preprocessor=None,
+    training_texts=None,
 ):
     """Masked LSTM text classifier, binary or multi-class, stacked or bidirectional.
 
@@ -58,6 +60,9 @@ def lstm_classifier(
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
     `embedding_dropout` drops whole tokens' vectors while training;
     `pooling="max"` reads each feature's max over the steps instead of the final state.
+
+    `context_layer=k` starts from the checkpoint's states after its layer k
+    pooled over `training_texts` instead, as for `cnn_classifier`.
 
     Example:
         >>> model = kzoo.create_model("lstm_classifier", num_classes=3, num_layers=2)

@@ -45,8 +45,10 @@ def transformer_classifier(
     embedding_dropout=0.0,
     freeze_embeddings=False,
     pretrained_embeddings=None,
+    context_layer=None,
     dtype=None,
     preprocessor=None,
+    training_texts=None,
 ):
     """Transformer encoder classifier trained from scratch (keras-hub layers).
 
@@ -54,6 +56,9 @@ def transformer_classifier(
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
     `embedding_dropout` drops whole tokens' vectors while training.
+
+    `context_layer=k` starts from the checkpoint's states after its layer k
+    pooled over `training_texts` instead, as for `cnn_classifier`.
 
     Example:
         >>> model = kzoo.create_model("transformer_classifier", preset="base", num_classes=4)

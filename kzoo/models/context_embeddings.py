@@ -92,8 +92,8 @@ def context_embeddings(checkpoint, *, layer, token_ids, vocabulary):
     return matrix.astype(inputs.dtype)
 
 
-def load_context_embeddings(model, checkpoint, *, layer, texts, preprocessor):
-    """Puts `checkpoint`'s layer-`layer` states pooled over `texts` into `model.embedding_layers()`.
+def load_context_embeddings(model, checkpoint, *, layer, texts, embedding_layers, preprocessor):
+    """Puts `checkpoint`'s layer-`layer` states pooled over `texts` into each of `embedding_layers(model)`.
 
     `texts` (strings, or a dataset of strings or of `(text, label)`) are
     tokenized by `preprocessor`, the model's own; with `texts=None` every token
@@ -109,5 +109,5 @@ def load_context_embeddings(model, checkpoint, *, layer, texts, preprocessor):
         token_ids = batches.as_numpy_iterator()
     vocabulary = (preprocessor or WordPiecePreprocessor.from_checkpoint(checkpoint)).vocabulary
     matrix = context_embeddings(checkpoint, layer=layer, token_ids=token_ids, vocabulary=vocabulary)
-    for embedding_layer in model.embedding_layers():
+    for embedding_layer in embedding_layers(model):
         copy_embeddings(embedding_layer, matrix, source=f"{checkpoint} (layer {layer} states)")

@@ -63,21 +63,33 @@ def copy_embeddings(embedding_layer, matrix, *, source):
 
 
 def build_with_pretrained_embeddings(model_class, arguments, *, dim_argument="embedding_dim", embedding_layers):
-    """Builds `model_class(**arguments)`, first popping `pretrained_embeddings`.
+    """Builds `model_class(**arguments)`, first popping `pretrained_embeddings`, `context_layer` and `training_texts`.
 
-    When it names a checkpoint, the vocabulary size and embedding width come
-    from the checkpoint and its embeddings are copied into each layer that
-    `embedding_layers(model)` lists. Only the builder knows the checkpoint: the
+    When `pretrained_embeddings` names a checkpoint, the vocabulary size and
+    embedding width come from the checkpoint and its embeddings are copied into
+    each layer that `embedding_layers(model)` lists: its input embeddings, or with
+    `context_layer=k` its states after layer k pooled over `training_texts`
+    (`kzoo.models.context_embeddings`). Only the builder knows the checkpoint: the
     model's config stays small, and a saved model reloads from its own weights.
     """
     arguments = dict(arguments)
     checkpoint = arguments.pop("pretrained_embeddings", None)
+    context_layer = arguments.pop("context_layer", None)
+    texts = arguments.pop("training_texts", None)
+    if context_layer is not None and not checkpoint:
+        raise invalid_value("context_layer", "None without `pretrained_embeddings` (the layers are a checkpoint's)",
+                            context_layer)
     if checkpoint:
         sizes = pretrained_sizes(checkpoint)
         arguments["vocabulary_size"] = sizes["vocabulary_size"]
         arguments[dim_argument] = sizes["embedding_dim"]
     model = model_class(**arguments)
-    if checkpoint:
+    if context_layer is not None:
+        from kzoo.models.context_embeddings import load_context_embeddings  # it builds on this module
+
+        load_context_embeddings(model, checkpoint, layer=context_layer, texts=texts, embedding_layers=embedding_layers,
+                                preprocessor=arguments.get("preprocessor"))
+    elif checkpoint:
         for layer in embedding_layers(model):
             load_token_embeddings(layer, checkpoint)
     return model
