@@ -114,3 +114,15 @@ def test_every_family_on_a_checkpoints_embeddings_can_start_from_context_vectors
     ids = preprocessor.tokenize(TEXTS).to_tensor().numpy()
     expected = context_embeddings(CHECKPOINT, layer=2, token_ids=[ids], vocabulary=preprocessor.vocabulary)
     np.testing.assert_allclose(table(model).embeddings.numpy()[: len(expected)], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_batches_are_sorted_by_length_padded_to_a_multiple_and_sampled_past_the_budget():
+    from kzoo.models.context_embeddings import length_sorted_batches
+
+    rows = [np.arange(1, n + 1) for n in (20, 3, 5, 40)]
+    batches = list(length_sorted_batches(rows, batch_tokens=48, budget=1_000, multiple=16))
+    assert [batch.shape for batch in batches] == [(2, 16), (1, 32), (1, 48)]
+    np.testing.assert_array_equal(batches[0][0], [1, 2, 3] + [0] * 13)
+    assert sum(int((batch != 0).sum()) for batch in batches) == 68  # every id, once
+    sampled = list(length_sorted_batches(rows, batch_tokens=48, budget=34, multiple=16))  # 68 ids: every 2nd row
+    assert sorted(int((batch != 0).sum()) for batch in sampled) == [5, 20]
