@@ -18,9 +18,9 @@ from kzoo.registry import WHOLE_TEXT_MAX_LENGTH, CompileDefaults, register_model
         # 87.9 against 85.8 fine-tuned (better on each), and twice as fast to train. Whole-token embedding
         # dropout 0.25 with 8 epochs (2026-11-27, seeds 0-2): mean dev 87.80, against 87.58 for 8 epochs alone
         # and 87.19 for neither (benchmarks/RESULTS.md).
-        # Context vectors (2026-11-28, seeds 0-2): MiniLM's states after layer 2 averaged over each token's
-        # occurrences in the training texts, instead of its input embeddings: mean dev 88.10 against 87.63 over
-        # seeds 0-3 (SUBJ and CR better, SST-2 level); CR by 10-fold CV 84.9 / 84.0 against 83.7 / 83.9 (benchmarks/RESULTS.md).
+        # Context vectors (2026-11-28): MiniLM's states after layer 2 averaged over each token's occurrences in
+        # the training texts, instead of its input embeddings: mean dev 88.10 against 87.63 over seeds 0-3 (SUBJ
+        # and CR better, SST-2 level); CR by 10-fold CV 84.9 / 84.0 against 83.7 / 83.9 (benchmarks/RESULTS.md).
         "minilm_static": {"pretrained_embeddings": "all_minilm_l6_v2", "freeze_embeddings": True,
                           "embedding_dropout": 0.25, "context_layer": 2},
         # Kim's CNN-non-static: the pretrained vectors fine-tuned with the filters.
