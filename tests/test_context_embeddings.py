@@ -1,6 +1,9 @@
 """The CNN's context vectors: MiniLM's states after a layer, pooled over the training texts."""
 
 import json
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -126,3 +129,30 @@ def test_pooling_batches_are_sorted_by_length_padded_to_a_multiple_and_sampled_p
     assert sum(int((batch != 0).sum()) for batch in batches) == 68  # every id, once
     sampled = list(length_sorted_batches(rows, batch_tokens=48, budget=34, multiple=16))  # 68 ids: every 2nd row
     assert sorted(int((batch != 0).sum()) for batch in sampled) == [5, 20]
+
+
+
+def _train_process(run_dir, data, *, fault=None):
+    """The default CNN's `kzoo train` in a process of its own, killed with SIGKILL where `fault` says."""
+    environment = {name: value for name, value in os.environ.items() if name != "KZOO_FAULT"}
+    environment.update({"KZOO_FAULT": fault} if fault else {})
+    command = [sys.executable, "-m", "kzoo", "train", "cnn_classifier", "--set", "num_filters=2", "--dataset",
+               str(data), "--epochs", "2", "--batch-size", "16", "--seed", "5", "--run-dir", str(run_dir)]
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def test_a_killed_run_resumes_its_context_vectors_from_the_checkpoint(preprocessor, tmp_path):
+    data = tmp_path / "train.txt"
+    data.write_text("".join(f"{i % 2} {text} number {i}\n" for i, text in enumerate(TEXTS * 20)))
+    uninterrupted, resumed = tmp_path / "uninterrupted", tmp_path / "resumed"
+    assert _train_process(uninterrupted, data).returncode == 0
+    killed = _train_process(resumed, data, fault="checkpoint:2")
+    assert killed.returncode == -9, killed.stderr[-2000:]  # SIGKILL while saving epoch 2
+    finished = _train_process(resumed, data)
+    assert finished.returncode == 0 and "resuming after epoch 1" in finished.stdout, finished.stderr[-2000:]
+    # Built without pooling (its vectors come back with the checkpoint), it ends as the uninterrupted run.
+    assert json.loads((resumed / "history.json").read_text())[-1]["loss"] == \
+        json.loads((uninterrupted / "history.json").read_text())[-1]["loss"]
+    for a, b in zip(kzoo.load_model(resumed / "model.keras").get_weights(),
+                    kzoo.load_model(uninterrupted / "model.keras").get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -144,8 +144,7 @@ def length_sorted_batches(rows, *, batch_tokens=CONTEXT_BATCH_TOKENS, budget=CON
         rows = rows[::-(-total // budget)]
     batch = []
     for row in sorted(rows, key=len):
-        width = -(-len(row) // multiple) * multiple
-        if batch and width * (len(batch) + 1) > batch_tokens:
+        if batch and _round_up(len(row), multiple) * (len(batch) + 1) > batch_tokens:
             yield _padded(batch, multiple)
             batch = []
         batch.append(row)
@@ -153,9 +152,11 @@ def length_sorted_batches(rows, *, batch_tokens=CONTEXT_BATCH_TOKENS, budget=CON
         yield _padded(batch, multiple)
 
 
-def _padded(rows, multiple):
-    width = -(-max(len(row) for row in rows) // multiple) * multiple
-    batch = np.zeros((len(rows), width), dtype="int32")
-    for i, row in enumerate(rows):
-        batch[i, : len(row)] = row
-    return batch
+def _round_up(length, multiple):
+    return -(-length // multiple) * multiple
+
+
+def _padded(sorted_rows, multiple):
+    """The rows padded with 0 after their ends to the last (longest) one's length, rounded up to `multiple`."""
+    width = _round_up(len(sorted_rows[-1]), multiple)
+    return keras.utils.pad_sequences(sorted_rows, maxlen=width, dtype="int32", padding="post")

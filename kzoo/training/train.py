@@ -196,11 +196,17 @@ def build_model(spec, options, data, strategy, *, total_steps):
     """The model (with its preprocessor) and its optimizer, made under `strategy`'s scope.
 
     A new run's model whose initial weights are made from text gets the training
-    split's; a resumed run's weights come from its checkpoint.
+    split's; a resumed run's weights come from its checkpoint, so it is built
+    without pooling any (the context layer shapes initial weights only).
     """
-    texts = training_texts(data.task, data.train) if spec.takes_training_texts and not data.resumed else None
+    hyperparameters, texts = data.hyperparameters, None
+    if data.resumed:
+        if hyperparameters.get("context_layer") is not None:
+            hyperparameters = {**hyperparameters, "context_layer": None}
+    elif spec.takes_training_texts:
+        texts = training_texts(data.task, data.train)
     with strategy.scope():
-        model = create_model(spec.name, preprocessor=data.preprocessor, training_texts=texts, **data.hyperparameters)
+        model = create_model(spec.name, preprocessor=data.preprocessor, training_texts=texts, **hyperparameters)
         optimizer = make_optimizer(
             spec.compile_defaults, learning_rate=options.learning_rate, optimizer=options.optimizer,
             total_steps=total_steps, precision=options.precision,
