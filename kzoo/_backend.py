@@ -36,12 +36,25 @@ def device_kind(strategy=None):
 
 
 # Lines TensorFlow's native libraries print to stderr while loading on a machine without
-# a GPU: absl's pre-init notice, info/warning lines, and CUDA's failure to find a driver.
+# a GPU: absl's pre-init notice, info/warning lines, CUDA's failure to find a driver, and
+# oneDNN's notice (logged as an error, once per process) that it leaves int64 ops to Eigen.
 _NATIVE_NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\)"
     r"|[IW]\d{4} "
-    r"|E\d{4} .*\b(cuda_platform|cuda_dnn|cuda_fft|cuda_blas|cuda_diagnostics|cuda_executor)\.cc)"
+    r"|E\d{4} .*\b(cuda_platform|cuda_dnn|cuda_fft|cuda_blas|cuda_diagnostics|cuda_executor)\.cc"
+    r"|E\d{4} .*\butil\.cc:\d+\] oneDNN supports DT_INT64 only)"
 )
+
+
+def emit_one_time_notices():
+    """Runs the op whose first use makes oneDNN log its int64 notice, so that it happens now.
+
+    Called inside `quiet_native_logs`; otherwise the notice would interrupt the first
+    tokenized batch of a command's output.
+    """
+    import tensorflow as tf
+
+    tf.transpose(tf.zeros([1, 1], tf.int64))
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 
-from kzoo._backend import quiet_native_logs
+from kzoo._backend import emit_one_time_notices, quiet_native_logs
 
 
 def _parse_set(items):
@@ -280,6 +280,7 @@ def main(argv=None):
                     args.strategy_object = make_strategy(args.strategy, tpu=args.tpu, **timeout)
                 else:
                     tf.config.list_logical_devices()  # initializes the devices (and their log lines) here
+                emit_one_time_notices()
         return run(args)
     except (ValueError, TypeError, FileNotFoundError, FileExistsError, ModuleNotFoundError, RuntimeError) as error:
         print(f"kzoo: error: {error}", file=sys.stderr)

@@ -188,3 +188,25 @@ def test_listing_and_describing_models_need_no_tensorflow():
     assert result.returncode == 0, result.stderr
     assert "lstm_language_model" in result.stdout and '"compile_defaults"' in result.stdout
     assert result.stderr == ""
+
+
+def test_commands_that_run_tensorflow_print_none_of_its_native_log_lines(tmp_path, small_demo):
+    """A fresh `kzoo train` and `kzoo predict` keep TensorFlow's start-up and oneDNN notices off stderr.
+
+    The default (MiniLM WordPiece) preset: its tokenizer is what first transposes an int64 tensor.
+    """
+    import re
+    import subprocess
+    import sys
+
+    run_dir = str(tmp_path / "run")
+    commands = (
+        ["train", "bag_of_embeddings_classifier", "--epochs", "1", "--max-length", "16",
+         "--dataset", str(small_demo / "train.txt"), "--run-dir", run_dir],
+        ["predict", run_dir, "a fine film"],
+    )
+    for command in commands:
+        result = subprocess.run([sys.executable, "-m", "kzoo", *command], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        native = [line for line in result.stderr.splitlines() if re.match(r"[IWEF]\d{4} |WARNING: All log", line)]
+        assert native == [], native
