@@ -29,16 +29,22 @@ BERT_BASE = {"checkpoint": None, "vocabulary_size": 30522, "num_layers": 12, "nu
 
 
 def export(args):
-    from kzoo.bench.device import benchmark_models
+    from kzoo.bench.device import PRECISIONS, benchmark_models
+    from kzoo.bench.layer_norm_variants import layer_norm_variant
     from kzoo.bench.step_programs import export_step_programs
     from kzoo.registry import get_spec
 
-    export_step_programs(benchmark_models(args.pattern), output_dir=args.directory,
-                         batch_sizes=tuple(args.batch_sizes), with_values=args.with_values)
-    if not args.no_bert_base:
-        bert_base = {**get_spec("bert_classifier").hyperparameters(), **BERT_BASE}
-        export_step_programs({"bert_base": ("bert_classifier", bert_base)}, output_dir=args.directory,
-                             batch_sizes=tuple(args.bert_base_batches), with_values=args.with_values)
+    suffix = "" if args.layer_norm == "keras" else f"_ln_{args.layer_norm}"
+    options = {"output_dir": args.directory, "with_values": args.with_values,
+               "precisions": tuple(args.precisions or PRECISIONS)}
+    with layer_norm_variant(args.layer_norm):
+        if args.pattern != "none":
+            models = {label + suffix: model for label, model in benchmark_models(args.pattern).items()}
+            export_step_programs(models, batch_sizes=tuple(args.batch_sizes), **options)
+        if not args.no_bert_base:
+            bert_base = {**get_spec("bert_classifier").hyperparameters(), **BERT_BASE}
+            export_step_programs({"bert_base" + suffix: ("bert_classifier", bert_base)},
+                                 batch_sizes=tuple(args.bert_base_batches), **options)
 
 
 def run(args):
@@ -60,11 +66,15 @@ def main():
     commands = parser.add_subparsers(dest="command", required=True)
     exporting = commands.add_parser("export", help="write the step programs (needs TensorFlow)")
     exporting.add_argument("directory")
-    exporting.add_argument("--pattern", default="*", help="models to export (default: every text model)")
+    exporting.add_argument("--pattern", default="*", help="models to export (default: every text model; none: only BERT-base)")
     exporting.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 512])
     exporting.add_argument("--bert-base-batches", type=int, nargs="+", default=[32, 256, 512, 1024])
     exporting.add_argument("--no-bert-base", action="store_true")
     exporting.add_argument("--with-values", action="store_true", help="also save the variables' starting values")
+    exporting.add_argument("--precisions", nargs="+", help="default: float32 and mixed_bfloat16")
+    exporting.add_argument("--layer-norm", default="keras", choices=["keras", "flat", "affine_only"],
+                           help="how LayerNorm runs (kzoo.bench.layer_norm_variants); other than keras, the "
+                                "programs' names end in _ln_VARIANT")
     running = commands.add_parser("run", help="compile and time them on JAX's first device (no TensorFlow)")
     running.add_argument("directory")
     running.add_argument("--output", required=True)
