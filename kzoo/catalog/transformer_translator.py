@@ -24,9 +24,12 @@ from kzoo.registry import CompileDefaults, register_model
         # The Transformer paper's 0.1. `small`, cmn-eng, 16 epochs (30 min on 2 CPU cores): dev BLEU 37.5 with it,
         # 34.7 without (test 37.6 vs 34.3; benchmarks/RESULTS.md, 2026-11-27).
         label_smoothing=0.1,
-        max_length=40, loss="padded_sparse_categorical_crossentropy", metrics=(), xla_devices=("gpu",),
-        xla_measured="2 CPU cores, small preset, cmn-eng train, batch 64: training XLA 0.95x of no-XLA (2,970 vs "
-                     "3,127 target tokens/s; 6 epochs of 30 steps per mode taken in turns, 2026-11-26); decoding is XLA-compiled either way",
+        max_length=40, loss="padded_sparse_categorical_crossentropy", metrics=(), xla_devices=("cpu", "gpu"),
+        # Before kzoo's tensordot einsum (kzoo._einsum_fix), XLA read 0.95x of no-XLA on CPU (2026-11-26).
+        xla_measured="2 CPU cores, small preset, cmn-eng train, batch 64, label smoothing 0.1: training XLA 1.01x, "
+                     "1.02x and 1.04x of no-XLA (5,164 vs 5,120, 5,129 vs 5,007, 5,130 vs 4,926 target tokens/s; "
+                     "3 rounds of 6 epochs of 30 steps per mode taken in turns, 2026-11-28); decoding is "
+                     "XLA-compiled either way",
     ),
     preprocessor=translation_preprocessor,
 )
