@@ -38,9 +38,8 @@ def export(args):
     options = {"output_dir": args.directory, "with_values": args.with_values,
                "precisions": tuple(args.precisions or PRECISIONS)}
     with layer_norm_variant(args.layer_norm):
-        if args.pattern != "none":
-            models = {label + suffix: model for label, model in benchmark_models(args.pattern).items()}
-            export_step_programs(models, batch_sizes=tuple(args.batch_sizes), **options)
+        models = {label + suffix: model for label, model in benchmark_models(args.pattern).items()}
+        export_step_programs(models, batch_sizes=tuple(args.batch_sizes), **options)
         if not args.no_bert_base:
             bert_base = {**get_spec("bert_classifier").hyperparameters(), **BERT_BASE}
             export_step_programs({"bert_base" + suffix: ("bert_classifier", bert_base)},
@@ -66,7 +65,7 @@ def main():
     commands = parser.add_subparsers(dest="command", required=True)
     exporting = commands.add_parser("export", help="write the step programs (needs TensorFlow)")
     exporting.add_argument("directory")
-    exporting.add_argument("--pattern", default="*", help="models to export (default: every text model; none: only BERT-base)")
+    exporting.add_argument("--pattern", default="*", help="models to export (default: every text model; one matching none, e.g. none: only BERT-base)")
     exporting.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 512])
     exporting.add_argument("--bert-base-batches", type=int, nargs="+", default=[32, 256, 512, 1024])
     exporting.add_argument("--no-bert-base", action="store_true")

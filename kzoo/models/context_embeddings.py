@@ -60,15 +60,15 @@ def pooled_states(checkpoint, *, layer, token_ids, cls_token_id, sep_token_id):
     """
     probe = _layer_probe(checkpoint, layer)
     positions = checkpoint_backbone(checkpoint).max_sequence_length
-    sums = np.zeros(_states_alone(checkpoint, layer, cls_token_id, sep_token_id).shape)
-    counts = np.zeros(sums.shape[0], dtype="int64")
+    states = np.array(_states_alone(checkpoint, layer, cls_token_id, sep_token_id))
+    sums = np.zeros_like(states)
+    counts = np.zeros(states.shape[0], dtype="int64")
     for batch in token_ids:
         batch = np.asarray(batch)[:, :positions]
         mask = batch != 0
         np.add.at(sums, batch[mask], _states(probe, batch)[mask])
         np.add.at(counts, batch[mask], 1)
     seen = counts > 0
-    states = np.array(_states_alone(checkpoint, layer, cls_token_id, sep_token_id))
     states[seen] = sums[seen] / counts[seen, None]
     return states, counts
 
