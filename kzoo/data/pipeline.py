@@ -16,6 +16,30 @@ def bucket_lengths(max_length):
     return [length for length in BUCKET_LENGTHS if length < max_length] + [max_length]
 
 
+def bucket_indices(lengths, max_length):
+    """The index in `bucket_lengths(max_length)` of the shortest length that holds each of `lengths` (int64)."""
+    bounds = tf.constant(bucket_lengths(max_length), tf.int64)
+    return tf.searchsorted(bounds, tf.cast(lengths, tf.int64), side="left", out_type=tf.int64)
+
+
+def bucket_length(buckets, max_length):
+    """The length of the longest of `buckets` (indices from `bucket_indices`): a batch's padded length."""
+    return tf.gather(tf.constant(bucket_lengths(max_length), tf.int64), tf.reduce_max(buckets))
+
+
+def batched_by_bucket(examples, *, batch_size, drop_remainder=False):
+    """Batches of examples from one bucket each, in the order `Dataset.bucket_by_sequence_length` gives.
+
+    Each example's last component is its bucket index. A key function that
+    only picks a component is not run per example: tf.data short-circuits it.
+    """
+    return examples.group_by_window(
+        key_func=lambda *example: example[-1],
+        reduce_func=lambda bucket, window: window.batch(batch_size, drop_remainder=drop_remainder),
+        window_size=batch_size,
+    )
+
+
 SHUFFLE_BUFFER = 10_000
 
 
@@ -53,21 +77,20 @@ def pad_to_bucket(token_ids, max_length):
 
 
 def tokenized_examples(dataset, preprocessor):
-    """`(text, label)` -> cached `(ids, label)` examples, ids cut to the preprocessor's `sequence_length`."""
+    """`(text, label)` -> cached `(ids, label, bucket)` examples.
 
-    # Tokenizing a batch of strings at a time is several times faster than one
-    # string at a time; unbatching gives back one variable-length example each.
+    `ids` are cut to the preprocessor's `sequence_length`; `bucket` is the
+    index of the shortest of its `bucket_lengths` that holds them.
+    """
+    # All per-example work happens here, a batch of strings at a time: tf.data
+    # runs a function once per example at ~15-20 µs each on 2 cores, more than
+    # WordPiece takes per sentence. Unbatching ragged ids gives one
+    # variable-length example each without any.
     def tokenize(texts, labels):
-        ragged = preprocessor.tokenize(texts)
-        return ragged.to_tensor(), tf.cast(ragged.row_lengths(), tf.int32), labels
+        ids = preprocessor.tokenize(texts)
+        return ids, labels, bucket_indices(ids.row_lengths(), preprocessor.sequence_length)
 
-    return (
-        dataset.batch(TOKENIZE_BATCH)
-        .map(tokenize, num_parallel_calls=AUTOTUNE)
-        .unbatch()
-        .map(lambda token_ids, length, label: (token_ids[:length], label), num_parallel_calls=AUTOTUNE)
-        .cache()
-    )
+    return dataset.batch(TOKENIZE_BATCH).map(tokenize, num_parallel_calls=AUTOTUNE).unbatch().cache()
 
 
 def _shuffled(dataset, shuffle, seed):
@@ -81,35 +104,36 @@ def batch_examples(examples, preprocessor, *, batch_size, shuffle=False, seed=No
                    fixed_length=False, keep_order=False):
     """Tokenized examples -> batches of `(model inputs, label)` ready for a compiled step.
 
+    By default, examples are grouped by bucket and each batch is padded to its
+    bucket's length, the batches `Dataset.bucket_by_sequence_length` makes.
+
     Args:
         shuffle, seed: shuffle with this seed (the same order every pass), or
             differently on every pass when `seed` is None.
         fixed_length: pad every batch to `sequence_length` (one static shape: TPUs).
-        keep_order: one padded batch after another, in input order (prediction).
+        keep_order: one batch after another, in input order, padded to the
+            bucket length of its longest example (prediction).
     """
     max_length = preprocessor.sequence_length
     examples = _shuffled(examples, shuffle, seed)
-    if fixed_length:
-        batches = examples.padded_batch(batch_size, padded_shapes=([max_length], []), drop_remainder=drop_remainder)
-    elif keep_order:
-        batches = examples.padded_batch(batch_size, padded_shapes=([None], []), drop_remainder=drop_remainder)
-        batches = batches.map(lambda token_ids, label: (pad_to_bucket(token_ids, max_length), label),
-                              num_parallel_calls=AUTOTUNE)
+    if fixed_length or keep_order:
+        batches = examples.batch(batch_size, drop_remainder=drop_remainder)
     else:
-        lengths = bucket_lengths(max_length)
-        # One bucket per length, padded to it; the extra last bucket stays empty
-        # because ids were cut to `max_length`.
-        batches = examples.bucket_by_sequence_length(
-            lambda token_ids, label: tf.shape(token_ids)[0],
-            bucket_boundaries=[length + 1 for length in lengths],
-            bucket_batch_sizes=[batch_size] * (len(lengths) + 1),
-            pad_to_bucket_boundary=True,
-            drop_remainder=drop_remainder,
-        )
-    batches = batches.map(
-        lambda token_ids, label: (preprocessor.model_inputs(token_ids), label), num_parallel_calls=AUTOTUNE
-    )
-    return batches.prefetch(AUTOTUNE)
+        batches = batched_by_bucket(examples, batch_size=batch_size, drop_remainder=drop_remainder)
+
+    def padded(token_ids, label, buckets):
+        if fixed_length:
+            token_ids = token_ids.to_tensor(shape=[batch_size if drop_remainder else None, max_length])
+        else:
+            token_ids = _to_length(token_ids, bucket_length(buckets, max_length))
+        return preprocessor.model_inputs(token_ids), label
+
+    return batches.map(padded, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+
+
+def _to_length(ragged_ids, length):
+    """A ragged id batch -> dense, padded with 0 to `length`."""
+    return ragged_ids.to_tensor(shape=tf.stack([ragged_ids.nrows(), tf.cast(length, ragged_ids.row_splits.dtype)]))
 
 
 def classification_batches(dataset, preprocessor, *, batch_size, **options):
@@ -179,21 +203,17 @@ def language_model_batches(texts, preprocessor, *, batch_size, shuffle=False, se
 
 
 def tokenized_pairs(pairs, preprocessor):
-    """`(source, target)` strings -> cached `(source ids, target ids)` examples (a `TranslationPreprocessor`)."""
+    """`(source, target)` strings -> cached `(source ids, target ids, bucket)` examples (a `TranslationPreprocessor`).
 
-    def tokenize(sources, targets):
+    `bucket` holds the longer side, counting the target's added `[START]`.
+    """
+
+    def tokenize(sources, targets):  # per batch, as in `tokenized_examples`
         source_ids, target_ids = preprocessor.tokenize_pairs(sources, targets)
-        return (source_ids.to_tensor(), tf.cast(source_ids.row_lengths(), tf.int32),
-                target_ids.to_tensor(), tf.cast(target_ids.row_lengths(), tf.int32))
+        longer = tf.maximum(source_ids.row_lengths(), target_ids.row_lengths() + 1)
+        return source_ids, target_ids, bucket_indices(longer, preprocessor.sequence_length)
 
-    return (
-        pairs.batch(TOKENIZE_BATCH)
-        .map(tokenize, num_parallel_calls=AUTOTUNE)
-        .unbatch()
-        .map(lambda source, source_length, target, target_length: (source[:source_length], target[:target_length]),
-             num_parallel_calls=AUTOTUNE)
-        .cache()
-    )
+    return pairs.batch(TOKENIZE_BATCH).map(tokenize, num_parallel_calls=AUTOTUNE).unbatch().cache()
 
 
 def batch_pairs(examples, preprocessor, *, batch_size, shuffle=False, seed=None, drop_remainder=False,
@@ -205,32 +225,27 @@ def batch_pairs(examples, preprocessor, *, batch_size, shuffle=False, seed=None,
     """
     max_length = preprocessor.sequence_length
     preprocessor.start_id  # noqa: B018  (reads the vocabulary size eagerly, before the maps trace)
-    examples = _shuffled(examples, shuffle, seed).map(
-        lambda source, target: (source, target, tf.shape(target)[0]), num_parallel_calls=AUTOTUNE)
+    examples = _shuffled(examples, shuffle, seed)
     if fixed_length:
-        batches = examples.padded_batch(batch_size, padded_shapes=([max_length], [max_length - 1], []),
-                                        drop_remainder=drop_remainder)
+        batches = examples.batch(batch_size, drop_remainder=drop_remainder)
     else:
-        lengths = bucket_lengths(max_length)
-        batches = examples.bucket_by_sequence_length(
-            lambda source, target, target_length: tf.maximum(tf.shape(source)[0], target_length + 1),
-            bucket_boundaries=[length + 1 for length in lengths],
-            bucket_batch_sizes=[batch_size] * (len(lengths) + 1),
-            padded_shapes=([None], [None], []),
-            pad_to_bucket_boundary=True,
-            drop_remainder=drop_remainder,
-        )
-    # The target side gets one token longer ([START] / [END]): cut it back to the source's padded length.
-    batches = batches.map(
-        lambda source, target, target_length: _same_length(*preprocessor.training_inputs(source, target, target_length)),
-        num_parallel_calls=AUTOTUNE)
-    return batches.prefetch(AUTOTUNE)
+        batches = batched_by_bucket(examples, batch_size=batch_size, drop_remainder=drop_remainder)
 
+    def padded(source_ids, target_ids, buckets):
+        rows = batch_size if drop_remainder else None
+        if fixed_length:
+            source, target = source_ids.to_tensor(shape=[rows, max_length]), target_ids.to_tensor(
+                shape=[rows, max_length - 1])
+        else:
+            length = bucket_length(buckets, max_length)
+            source, target = _to_length(source_ids, length), _to_length(target_ids, length)
+        inputs, labels = preprocessor.training_inputs(source, target, target_ids.row_lengths())
+        # The target side gets one token longer ([START] / [END]): cut it back to the source's padded length.
+        length = tf.shape(source)[1]
+        return {"encoder_token_ids": inputs["encoder_token_ids"],
+                "decoder_token_ids": inputs["decoder_token_ids"][:, :length]}, labels[:, :length]
 
-def _same_length(inputs, labels):
-    length = tf.shape(inputs["encoder_token_ids"])[1]
-    return {"encoder_token_ids": inputs["encoder_token_ids"],
-            "decoder_token_ids": inputs["decoder_token_ids"][:, :length]}, labels[:, :length]
+    return batches.map(padded, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 
 def split_validation(dataset, *, fraction=0.1, seed=0):
