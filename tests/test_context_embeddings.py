@@ -28,11 +28,12 @@ def preprocessor():
 
 
 def _layer_states(ids, layer):
-    """The checkpoint's states after `layer` for one batch of ids, computed here without kzoo's helpers."""
+    """The checkpoint's states after `layer` (0: its embeddings) for one batch of ids, without kzoo's helpers."""
     import keras_hub
 
     backbone = keras_hub.models.BertBackbone.from_preset(resolve_checkpoint(CHECKPOINT))
-    probe = keras.Model(backbone.inputs, backbone.get_layer(f"transformer_layer_{layer - 1}").output)
+    name = f"transformer_layer_{layer - 1}" if layer else "embeddings_layer_norm"
+    probe = keras.Model(backbone.inputs, backbone.get_layer(name).output)
     return np.asarray(probe({"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": ids != 0}))
 
 
@@ -49,6 +50,21 @@ def test_a_tokens_vector_is_its_mean_state_over_its_occurrences_or_its_state_alo
     np.testing.assert_allclose(states[film], expected[ids == film].mean(axis=0), rtol=1e-4, atol=1e-5)
     alone = np.array([[vocabulary.index("[CLS]"), unseen, vocabulary.index("[SEP]")]])
     np.testing.assert_allclose(states[unseen], _layer_states(alone, 2)[0, 1], rtol=1e-4, atol=1e-5)
+
+
+def test_states_of_several_layers_are_averaged_before_pooling(preprocessor):
+    from kzoo.models.context_embeddings import pooled_states
+
+    ids = preprocessor.tokenize(TEXTS).to_tensor().numpy()
+    vocabulary = preprocessor.vocabulary
+    states, _ = pooled_states(CHECKPOINT, layer=[0, 2], token_ids=[ids], cls_token_id=vocabulary.index("[CLS]"),
+                              sep_token_id=vocabulary.index("[SEP]"))
+    film, unseen = vocabulary.index("film"), vocabulary.index("excellent")
+    expected = (_layer_states(ids, 0) + _layer_states(ids, 2)) / 2
+    np.testing.assert_allclose(states[film], expected[ids == film].mean(axis=0), rtol=1e-4, atol=1e-5)
+    alone = np.array([[vocabulary.index("[CLS]"), unseen, vocabulary.index("[SEP]")]])
+    expected_alone = (_layer_states(alone, 0) + _layer_states(alone, 2))[0, 1] / 2
+    np.testing.assert_allclose(states[unseen], expected_alone, rtol=1e-4, atol=1e-5)
 
 
 def test_context_vectors_take_the_input_embeddings_spread_and_keep_their_bracketed_rows(preprocessor):
@@ -93,14 +109,15 @@ def test_kzoo_train_gives_a_new_run_its_training_split_as_context(preprocessor, 
     data.write_text("".join(f"{i % 2} {text} {i}\n" for i, text in enumerate(TEXTS * 4)))
     kzoo.train("cnn_classifier", dataset=str(data), validation=str(data), epochs=1, overrides={"num_filters": 2},
                run_dir=str(tmp_path / "run"), verbose=0)
-    assert seen == [(2, 12)]
+    assert seen == [((0, 2), 12)]
 
 
 def test_context_layer_errors_name_the_value(preprocessor):
-    with pytest.raises(ValueError, match=r"Invalid value for `context_layer`.*1 to 6.*7"):
-        kzoo.create_model("cnn_classifier", context_layer=7)
-    with pytest.raises(ValueError, match="Invalid value for `context_layer`"):
-        kzoo.create_model("cnn_classifier", context_layer=0)
+    with pytest.raises(ValueError, match=r"Invalid value for `context_layer`.*0 to 6.*7"):
+        kzoo.create_model("cnn_classifier", context_layer=[0, 7])
+    for bad in (-1, [], [2, "4"], 2.0):
+        with pytest.raises(ValueError, match="Invalid value for `context_layer`"):
+            kzoo.create_model("cnn_classifier", context_layer=bad)
     with pytest.raises(ValueError, match="without `pretrained_embeddings`"):
         kzoo.create_model("cnn_classifier", preset="rand", context_layer=2)
     with pytest.raises(TypeError, match="takes no `training_texts`"):

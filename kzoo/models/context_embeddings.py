@@ -1,10 +1,11 @@
 """Static token vectors pooled over contexts by a BERT checkpoint (Bommasani et al., 2020).
 
 A token's vector is the mean of the checkpoint's hidden state after one of its
-layers over the token's occurrences in some texts (a model's training texts);
-a token the texts lack is run alone (`[CLS] token [SEP]`). For a CNN reading
-fixed vectors this beats the checkpoint's input embeddings on the dev splits of
-SUBJ and CR (benchmarks/RESULTS.md).
+layers (or of the mean state after several) over the token's occurrences in
+some texts (a model's training texts); a token the texts lack is run alone
+(`[CLS] token [SEP]`). For a CNN reading fixed vectors this beats the
+checkpoint's input embeddings on the dev splits of SUBJ and CR
+(benchmarks/RESULTS.md).
 """
 
 import functools
@@ -24,14 +25,27 @@ CONTEXT_BATCH_TOKENS = 8192  # ids per batch of the pooling pass, padding includ
 CONTEXT_TOKEN_BUDGET = 2_000_000
 
 
+def context_layers(layer):
+    """`context_layer` as a tuple of layer numbers: an int, or a list or tuple of them (0: the embeddings' output)."""
+    layers = tuple(layer) if isinstance(layer, (list, tuple)) else (layer,)
+    if not layers:
+        raise invalid_value("context_layer", "a layer number or a non-empty list of them", layer)
+    for number in layers:
+        check_int("context_layer", number, minimum=0)
+    return layers
+
+
 @functools.lru_cache(maxsize=4)
-def _layer_probe(checkpoint, layer):
-    """A Keras model from the checkpoint's BERT inputs to the hidden state after transformer layer `layer`."""
-    check_int("context_layer", layer, minimum=1)
+def _layer_probe(checkpoint, layers):
+    """A Keras model from the checkpoint's BERT inputs to the mean of its hidden states after `layers` (a tuple)."""
     backbone = checkpoint_backbone(checkpoint)
-    if layer > backbone.num_layers:
-        raise invalid_value("context_layer", f"a layer of {checkpoint} (1 to {backbone.num_layers})", layer)
-    return keras.Model(backbone.inputs, backbone.get_layer(f"transformer_layer_{layer - 1}").output)
+    outputs = []
+    for number in layers:
+        if number > backbone.num_layers:
+            raise invalid_value("context_layer", f"layers of {checkpoint} (0 to {backbone.num_layers})", number)
+        name = f"transformer_layer_{number - 1}" if number else "embeddings_layer_norm"
+        outputs.append(backbone.get_layer(name).output)
+    return keras.Model(backbone.inputs, outputs[0] if len(outputs) == 1 else keras.layers.Average()(outputs))
 
 
 def _states(probe, token_ids):
@@ -41,9 +55,9 @@ def _states(probe, token_ids):
 
 
 @functools.lru_cache(maxsize=4)
-def _states_alone(checkpoint, layer, cls_token_id, sep_token_id):
-    """`(vocabulary, dim)`: each token's state after `layer` when run alone as `[CLS] token [SEP]`."""
-    probe = _layer_probe(checkpoint, layer)
+def _states_alone(checkpoint, layers, cls_token_id, sep_token_id):
+    """`(vocabulary, dim)`: each token's mean state after `layers` when run alone as `[CLS] token [SEP]`."""
+    probe = _layer_probe(checkpoint, layers)
     rows = checkpoint_embeddings(checkpoint).shape[0]
     alone = np.stack([np.full(rows, cls_token_id), np.arange(rows), np.full(rows, sep_token_id)], axis=1)
     states = np.concatenate([_states(probe, chunk)[:, 1] for chunk in np.array_split(alone, -(-rows // 1024))])
@@ -54,13 +68,17 @@ def _states_alone(checkpoint, layer, cls_token_id, sep_token_id):
 def pooled_states(checkpoint, *, layer, token_ids, cls_token_id, sep_token_id):
     """`(states, counts)`: each token's mean state after `layer` over its occurrences in `token_ids`.
 
+    `layer` is a layer number or a list of them, whose states are averaged
+    (0: the embeddings' output, the input of the first layer).
+
     `token_ids` is an iterable of 2-D batches of ids, padded with 0 (as a WordPiece
     preprocessor gives them, `[CLS]`/`[SEP]` included); tokens without an
     occurrence (count 0) get their state run alone.
     """
-    probe = _layer_probe(checkpoint, layer)
+    layers = context_layers(layer)
+    probe = _layer_probe(checkpoint, layers)
     positions = checkpoint_backbone(checkpoint).max_sequence_length
-    states = np.array(_states_alone(checkpoint, layer, cls_token_id, sep_token_id))
+    states = np.array(_states_alone(checkpoint, layers, cls_token_id, sep_token_id))
     sums = np.zeros_like(states)
     counts = np.zeros(states.shape[0], dtype="int64")
     for batch in token_ids:
