@@ -232,10 +232,10 @@ def batch_pairs(examples, preprocessor, *, batch_size, shuffle=False, seed=None,
         batches = batched_by_bucket(examples, batch_size=batch_size, drop_remainder=drop_remainder)
 
     def padded(source_ids, target_ids, buckets):
-        rows = batch_size if drop_remainder else None
         if fixed_length:
-            source, target = source_ids.to_tensor(shape=[rows, max_length]), target_ids.to_tensor(
-                shape=[rows, max_length - 1])
+            rows = batch_size if drop_remainder else None
+            source = source_ids.to_tensor(shape=[rows, max_length])
+            target = target_ids.to_tensor(shape=[rows, max_length - 1])
         else:
             length = bucket_length(buckets, max_length)
             source, target = _to_length(source_ids, length), _to_length(target_ids, length)
