@@ -70,9 +70,8 @@ def pad_to_bucket(token_ids, max_length):
 
     So a compiled predict step sees a handful of shapes, not one per batch.
     """
-    bounds = tf.constant(bucket_lengths(max_length), tf.int32)
-    length = tf.shape(token_ids)[1]
-    target = tf.reduce_min(tf.boolean_mask(bounds, bounds >= length))
+    length = tf.shape(token_ids, out_type=tf.int64)[1]
+    target = bucket_length(bucket_indices([length], max_length), max_length)
     return tf.pad(token_ids, [[0, 0], [0, target - length]])
 
 
