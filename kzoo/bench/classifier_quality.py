@@ -290,6 +290,6 @@ def _seed_means_table(models, seeds):
 
 
 def _best(rows, dataset, *, bert):
-    """The best test row on `dataset` of BERT (`bert=True`) or of the other families."""
+    """The best test row on `dataset` of BERT (`bert=True`) or of the other families; a tie goes to the best dev."""
     candidates = [row for row in rows if row["dataset"] == dataset and (row["model"] == "bert_classifier") == bert]
-    return max(candidates, key=lambda row: row["test_accuracy"], default=None)
+    return max(candidates, key=lambda row: (row["test_accuracy"], row["dev_accuracy"]), default=None)
