@@ -60,6 +60,13 @@ def test_jsonl_and_its_errors(tmp_path):
     path.write_text(json.dumps({"body": "good", "label": "pos"}) + "\n")
     with pytest.raises(DataFormatError, match=r"train.jsonl:1: expected an object with keys 'text' and 'label'"):
         kzoo.data.load(str(path))
+    for label in ("", None):  # not a class named "" or "None"
+        path.write_text(json.dumps({"text": "good", "label": "pos"}) + "\n" + json.dumps({"text": "bad", "label": label}))
+        with pytest.raises(DataFormatError, match=r"train.jsonl:2: empty or null label under key 'label'"):
+            kzoo.data.load(str(path))
+    path.write_text("\n".join(json.dumps({"text": text, "label": "pos"}) for text in ("good", None, " ")))
+    dataset, info = kzoo.data.load(str(path), with_info=True)
+    assert _examples(dataset) == [("good", 0)] and info.num_skipped == 2  # a null text is an empty one
 
 
 def test_class_per_folder_tree(tmp_path):

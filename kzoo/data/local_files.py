@@ -29,10 +29,26 @@ class DataFormatError(ValueError):
 
 @dataclasses.dataclass
 class Examples:
-    texts: list
-    labels: list  # raw label strings (a translation's target text); empty for language modelling
-    lines: list  # where each example came from, "file:line", for error messages
+    texts: list = dataclasses.field(default_factory=list)
+    labels: list = dataclasses.field(default_factory=list)  # raw label strings (a translation's target text)
+    lines: list = dataclasses.field(default_factory=list)  # where each came from, "file:line", for error messages
     num_skipped: int = 0
+
+    def add(self, text, label, where):
+        """Appends one example (text and label stripped by the reader), or counts an empty one as skipped.
+
+        Example:
+            >>> examples = Examples()
+            >>> examples.add("a fine film", "1", "train.txt:1"); examples.add("", "0", "train.txt:2")
+            >>> len(examples.texts), examples.num_skipped
+            (1, 1)
+        """
+        if not text or not label:
+            self.num_skipped += 1
+            return
+        self.texts.append(text)
+        self.labels.append(label)
+        self.lines.append(where)
 
 
 def detect_format(path, *, task="classification"):
@@ -67,24 +83,18 @@ def _read_utf8(path):
 
 
 def read_label_text(path):
-    examples = Examples([], [], [])
+    examples = Examples()
     for number, line in enumerate(_read_utf8(path).splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
         label, _, text = line.partition(" ")
-        text = text.strip()
-        if not text:
-            examples.num_skipped += 1
-            continue
-        examples.texts.append(text)
-        examples.labels.append(label)
-        examples.lines.append(f"{path}:{number}")
+        examples.add(text.strip(), label, f"{path}:{number}")
     return examples
 
 
 def read_table(path, *, delimiter, text_column="text", label_column="label"):
-    examples = Examples([], [], [])
+    examples = Examples()
     reader = csv.DictReader(io.StringIO(_read_utf8(path), newline=""), delimiter=delimiter)
     header = reader.fieldnames or []
     for column in (text_column, label_column):
@@ -98,19 +108,14 @@ def read_table(path, *, delimiter, text_column="text", label_column="label"):
         if None in row or row[text_column] is None or row[label_column] is None:
             raise DataFormatError(f"{where}: expected {len(header)} fields as in the header, found a malformed row")
         text, label = row[text_column].strip(), row[label_column].strip()
-        if not text:
-            examples.num_skipped += 1
-            continue
-        if not label:
+        if text and not label:
             raise DataFormatError(f"{where}: empty label in column {label_column!r}")
-        examples.texts.append(text)
-        examples.labels.append(label)
-        examples.lines.append(where)
+        examples.add(text, label, where)
     return examples
 
 
 def read_jsonl(path, *, text_column="text", label_column="label"):
-    examples = Examples([], [], [])
+    examples = Examples()
     for number, line in enumerate(_read_utf8(path).splitlines(), start=1):
         if not line.strip():
             continue
@@ -121,13 +126,10 @@ def read_jsonl(path, *, text_column="text", label_column="label"):
             raise DataFormatError(f"{where}: invalid JSON ({error.msg})") from error
         if not isinstance(record, dict) or text_column not in record or label_column not in record:
             raise DataFormatError(f"{where}: expected an object with keys {text_column!r} and {label_column!r}")
-        text = str(record[text_column]).strip()
-        if not text:
-            examples.num_skipped += 1
-            continue
-        examples.texts.append(text)
-        examples.labels.append(str(record[label_column]))
-        examples.lines.append(where)
+        text, label = ("" if record[key] is None else str(record[key]).strip() for key in (text_column, label_column))
+        if text and not label:
+            raise DataFormatError(f"{where}: empty or null label under key {label_column!r}")
+        examples.add(text, label, where)
     return examples
 
 
@@ -137,20 +139,14 @@ def read_folders(path, *, split=None):
     classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
     if not classes:
         raise DataFormatError(f"{root}: expected one sub-folder per class (e.g. pos/, neg/), found none")
-    examples = Examples([], [], [])
+    examples = Examples()
     for label in classes:
         folder = os.path.join(root, label)
         for name in sorted(os.listdir(folder)):
             file_path = os.path.join(folder, name)
             if not os.path.isfile(file_path):
                 continue
-            text = _read_utf8(file_path).strip()
-            if not text:
-                examples.num_skipped += 1
-                continue
-            examples.texts.append(text)
-            examples.labels.append(label)
-            examples.lines.append(f"{file_path}:1")
+            examples.add(_read_utf8(file_path).strip(), label, f"{file_path}:1")
     return examples
 
 
@@ -158,25 +154,19 @@ def read_text(path):
     text = _read_utf8(path)
     if not text.strip():
         raise DataFormatError(f"{path}: the text file is empty")
-    return Examples([text], [], [f"{path}:1"])
+    return Examples(texts=[text], lines=[f"{path}:1"])
 
 
 def read_pairs(path):
     """`source<TAB>target[<TAB>...]` lines: the source in `texts`, the target in `labels`."""
-    examples = Examples([], [], [])
+    examples = Examples()
     for number, line in enumerate(_read_utf8(path).splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
         if len(fields) < 2:
             raise DataFormatError(f"{path}:{number}: expected `source<TAB>target`, found no tab in {line[:60]!r}")
-        source, target = fields[0].strip(), fields[1].strip()
-        if not source or not target:
-            examples.num_skipped += 1
-            continue
-        examples.texts.append(source)
-        examples.labels.append(target)
-        examples.lines.append(f"{path}:{number}")
+        examples.add(fields[0].strip(), fields[1].strip(), f"{path}:{number}")  # source, target
     return examples
 
 
