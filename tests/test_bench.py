@@ -102,6 +102,17 @@ def test_a_try_that_became_the_default_reads_as_the_default():
     assert trained_with({"changes": {}}) is None  # rows from before defaults were recorded
 
 
+def test_a_new_note_on_how_a_default_was_measured_leaves_rows_current():
+    from kzoo.bench.classifier_quality import defaults_of, same_settings
+
+    current = defaults_of("lstm_classifier")
+    noted_before = json.loads(json.dumps(current))
+    noted_before["compile"]["xla_measured"] = "an older measurement"
+    assert same_settings(noted_before, current) and current["compile"]["xla_measured"] != "an older measurement"
+    noted_before["compile"]["xla_devices"] = ["cpu"]  # where XLA runs is a setting, not a note
+    assert not same_settings(noted_before, current)
+
+
 def test_quality_table_averages_the_seeds_trained_with_todays_defaults(tmp_path):
     from kzoo.bench.classifier_quality import default_rows, defaults_of, write_quality_table
 

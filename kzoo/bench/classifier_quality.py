@@ -82,15 +82,22 @@ def defaults_of(name, preset=None):
 COMPILE_CHANGES = ("epochs", "batch_size", "learning_rate", "optimizer", "max_length", "label_smoothing")
 
 
+# Compile defaults that note how a default was measured and change no training: a new note leaves rows current.
+NOTE_FIELDS = ("xla_measured",)
+
+
 def same_settings(recorded, current):
     """Whether `recorded` settings are `current`'s; a hyperparameter added since with the default None (an option
     off, as every new one starts) reads as unchanged, so adding an option does not make every row stale."""
     if recorded is None:
         return False
-    recorded = copy.deepcopy(recorded)
+    recorded, current = copy.deepcopy(recorded), copy.deepcopy(current)
     for key, value in current["hyperparameters"].items():
         if value is None:
             recorded["hyperparameters"].setdefault(key, None)
+    for settings in (recorded, current):
+        for field in NOTE_FIELDS:
+            settings["compile"].pop(field, None)
     return recorded == current
 
 
