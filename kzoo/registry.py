@@ -39,6 +39,9 @@ BUILD_INPUTS = ("preprocessor", "training_texts")
 class CompileDefaults:
     """What `compile()` and `kzoo.train` use when the caller does not say otherwise."""
 
+    # Fields that record how a default was measured and change no training (not a dataclass field: no annotation).
+    NOTE_FIELDS = ("xla_measured",)
+
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     loss: str = "sparse_categorical_crossentropy"

@@ -23,7 +23,7 @@ import time
 
 from kzoo.bench.report import reaches, today
 from kzoo.bench.suite import DEFAULT_DATA_DIR, machine_info
-from kzoo.registry import get_spec, list_models
+from kzoo.registry import CompileDefaults, get_spec, list_models
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,10 +82,6 @@ def defaults_of(name, preset=None):
 COMPILE_CHANGES = ("epochs", "batch_size", "learning_rate", "optimizer", "max_length", "label_smoothing")
 
 
-# Compile defaults that note how a default was measured and change no training: a new note leaves rows current.
-NOTE_FIELDS = ("xla_measured",)
-
-
 def same_settings(recorded, current):
     """Whether `recorded` settings are `current`'s; a hyperparameter added since with the default None (an option
     off, as every new one starts) reads as unchanged, so adding an option does not make every row stale."""
@@ -96,7 +92,7 @@ def same_settings(recorded, current):
         if value is None:
             recorded["hyperparameters"].setdefault(key, None)
     for settings in (recorded, current):
-        for field in NOTE_FIELDS:
+        for field in CompileDefaults.NOTE_FIELDS:  # a new note on a measurement leaves rows current
             settings["compile"].pop(field, None)
     return recorded == current
 
