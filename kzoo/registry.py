@@ -113,6 +113,10 @@ class ModelSpec:
         preset = self.default_preset if preset is None else preset
         if preset not in self.presets:
             raise unknown_name(f"preset of `{self.name}`", preset, self.presets)
+        return {**self.keyword_defaults(), **self.presets[preset]}
+
+    def keyword_defaults(self):
+        """The builder's keyword defaults (its hyperparameters without a preset)."""
         signature = inspect.signature(self.builder)
         defaults = {
             key: param.default
@@ -122,7 +126,7 @@ class ModelSpec:
         }
         for build_input in BUILD_INPUTS:
             defaults.pop(build_input, None)
-        return {**defaults, **self.presets[preset]}
+        return defaults
 
     @property
     def takes_training_texts(self):

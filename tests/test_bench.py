@@ -103,14 +103,29 @@ def test_a_try_that_became_the_default_reads_as_the_default():
 
 
 def test_a_new_note_on_how_a_default_was_measured_leaves_rows_current():
-    from kzoo.bench.classifier_quality import defaults_of, same_settings
+    from kzoo.bench.classifier_quality import builder_defaults, defaults_of, same_settings
 
-    current = defaults_of("lstm_classifier")
+    current, builder = defaults_of("lstm_classifier"), builder_defaults("lstm_classifier")
     noted_before = json.loads(json.dumps(current))
     noted_before["compile"]["xla_measured"] = "an older measurement"
-    assert same_settings(noted_before, current) and current["compile"]["xla_measured"] != "an older measurement"
+    assert same_settings(noted_before, current, builder)
+    assert current["compile"]["xla_measured"] != "an older measurement"
     noted_before["compile"]["xla_devices"] = ["cpu"]  # where XLA runs is a setting, not a note
-    assert not same_settings(noted_before, current)
+    assert not same_settings(noted_before, current, builder)
+
+
+def test_an_option_added_since_leaves_rows_current_until_a_preset_turns_it_on():
+    from kzoo.bench.classifier_quality import builder_defaults, defaults_of, same_settings
+
+    name = "transformer_classifier"
+    current, builder = defaults_of(name), builder_defaults(name)
+    assert builder["pooling"] == "mean" and current["hyperparameters"]["pooling"] == "mean"
+    before_pooling = json.loads(json.dumps(current))
+    del before_pooling["hyperparameters"]["pooling"]  # a row recorded before the option existed
+    assert same_settings(before_pooling, current, builder)
+    attention = json.loads(json.dumps(current))
+    attention["hyperparameters"]["pooling"] = "attention"  # as if the default preset now chose it
+    assert not same_settings(before_pooling, attention, builder)
 
 
 def test_quality_table_averages_the_seeds_trained_with_todays_defaults(tmp_path):

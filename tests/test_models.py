@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import kzoo
-from kzoo.layers import HashedNgrams, MaskedMaxPooling, MaskedMeanPooling
+from kzoo.layers import HashedNgrams, MaskedAttentionPooling, MaskedMaxPooling, MaskedMeanPooling
 from kzoo.models import fit_linear_regression, make_linear_data
 from kzoo.pretrained import resolve_checkpoint
 
@@ -78,6 +78,22 @@ def test_pooling_options_reach_the_head_and_round_trip(tmp_path, name, pooling, 
         kzoo.create_model(name, preset="tiny", pooling=unknown)
 
 
+@pytest.mark.parametrize("name, layer", [("bag_of_embeddings_classifier", "attention_average"),
+                                         ("lstm_classifier", "attention_over_time"),
+                                         ("transformer_classifier", "attention_average")])
+def test_attention_pooling_ignores_padding_and_round_trips_what_it_learnt(tmp_path, name, layer):
+    model = kzoo.create_model(name, preset="tiny", pooling="attention")
+    query = model.get_layer(layer).query
+    query.assign(np.linspace(-2.0, 2.0, query.shape[0]))  # as if trained: no longer the plain average
+    ids = np.array([[3, 4, 5, 0, 0], [6, 7, 0, 0, 0]])
+    np.testing.assert_allclose(model(ids[:1, :3]), model(ids[:1]), atol=1e-5)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path, safe_mode=True)
+    assert restored.get_config()["pooling"] == "attention"
+    np.testing.assert_allclose(restored(ids), model(ids), atol=1e-6)
+
+
 @pytest.mark.parametrize("name, options", [("bag_of_embeddings_classifier", {}), ("cnn_classifier", {}),
                                            ("transformer_classifier", {}),
                                            ("bag_of_embeddings_classifier", {"pooling": "mean_max"})])
@@ -110,6 +126,18 @@ def test_masked_max_pooling_keeps_padding_out_of_the_max_and_gives_zero_for_an_a
     features = np.array([[[-3.0, -7.0], [5.0, 9.0]], [[1.0, 2.0], [3.0, 4.0]]], np.float32)
     pooled = keras.ops.convert_to_numpy(MaskedMaxPooling()(features, mask=np.array([[True, False], [False, False]])))
     np.testing.assert_array_equal(pooled, [[-3.0, -7.0], [0.0, 0.0]])  # the padded step's larger values lose
+
+
+def test_masked_attention_pooling_starts_as_the_average_and_learns_which_steps_count():
+    features = np.array([[[1.0, 0.0], [0.0, 1.0], [9.0, 9.0]], [[5.0, 5.0], [7.0, 7.0], [3.0, 3.0]]], np.float32)
+    mask = np.array([[True, True, False], [False, False, False]])
+    layer = MaskedAttentionPooling()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(features, mask=mask)),
+                               keras.ops.convert_to_numpy(MaskedMeanPooling()(features, mask=mask)))
+    layer.query.assign([np.log(3.0), 0.0])  # the first step scores log 3, the second 0: weights 3/4 and 1/4
+    pooled = keras.ops.convert_to_numpy(layer(features, mask=mask))
+    np.testing.assert_allclose(pooled, [[0.75, 0.25], [0.0, 0.0]], atol=1e-6)  # padding gets no weight
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(features[:1, :2])), pooled[:1], atol=1e-6)
 
 
 def test_cnn_classifier_is_kims_and_can_freeze_its_embeddings(tmp_path):
@@ -179,7 +207,8 @@ def test_cnn_multichannel_starts_both_channels_from_the_checkpoint_and_trains_on
                                keras.ops.convert_to_numpy(model(token_ids)), atol=1e-5)
 
 
-@pytest.mark.parametrize("layer", [HashedNgrams(vocabulary_size=5, num_buckets=7), MaskedMaxPooling(), MaskedMeanPooling()])
+@pytest.mark.parametrize("layer", [HashedNgrams(vocabulary_size=5, num_buckets=7), MaskedAttentionPooling(),
+                                   MaskedMaxPooling(), MaskedMeanPooling()])
 def test_layers_round_trip_their_config(layer):
     restored = layer.__class__.from_config(layer.get_config())
     assert restored.get_config() == layer.get_config()

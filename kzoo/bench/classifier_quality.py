@@ -73,8 +73,17 @@ def defaults_of(name, preset=None):
     """What a row was measured with: the preset, its hyperparameters and the compile defaults."""
     spec = get_spec(name)
     preset = preset or spec.default_preset
-    return json.loads(json.dumps({"preset": preset, "hyperparameters": spec.hyperparameters(preset),
-                                  "compile": dataclasses.asdict(spec.compile_defaults)}, default=str))
+    return _as_recorded({"preset": preset, "hyperparameters": spec.hyperparameters(preset),
+                         "compile": dataclasses.asdict(spec.compile_defaults)})
+
+
+def builder_defaults(name):
+    """The model builder's keyword defaults, as a row records hyperparameters."""
+    return _as_recorded(get_spec(name).keyword_defaults())
+
+
+def _as_recorded(settings):
+    return json.loads(json.dumps(settings, default=str))
 
 
 # Changes a row may carry that `trained_with` folds into the compile defaults it recorded (`train_row`'s
@@ -82,15 +91,19 @@ def defaults_of(name, preset=None):
 COMPILE_CHANGES = ("epochs", "batch_size", "learning_rate", "optimizer", "max_length", "label_smoothing")
 
 
-def same_settings(recorded, current):
-    """Whether `recorded` settings are `current`'s; a hyperparameter added since with the default None (an option
-    off, as every new one starts) reads as unchanged, so adding an option does not make every row stale."""
+def same_settings(recorded, current, builder_defaults):
+    """Whether `recorded` settings are `current`'s.
+
+    A hyperparameter added since reads as unchanged while its value is the builder's default
+    (`builder_defaults`): a new option's default builds the model as it was before the option existed, so
+    adding one does not make every row stale; a preset that turns it on does.
+    """
     if recorded is None:
         return False
     recorded, current = copy.deepcopy(recorded), copy.deepcopy(current)
     for key, value in current["hyperparameters"].items():
-        if value is None:
-            recorded["hyperparameters"].setdefault(key, None)
+        if key in builder_defaults and value == builder_defaults[key]:
+            recorded["hyperparameters"].setdefault(key, value)
     for settings in (recorded, current):
         for field in CompileDefaults.NOTE_FIELDS:  # a new note on a measurement leaves rows current
             settings["compile"].pop(field, None)
@@ -130,7 +143,7 @@ def default_rows(output_dir, rows=None):
     """
     from kzoo.training import TrainOptions
 
-    found, current = {}, {}
+    found, current, builders = {}, {}, {}
     candidates = list(_earlier_rows(output_dir) if rows is None else rows)
     for path in sorted(glob.glob(os.path.join(output_dir, "results", "*.json"))):
         with open(path, encoding="utf-8") as handle:
@@ -139,8 +152,11 @@ def default_rows(output_dir, rows=None):
     for row in candidates:
         model = row.get("model")
         if model not in current:
-            current[model] = defaults_of(model) if model in classifier_models() else None
-        if "fold" not in row and current[model] is not None and same_settings(trained_with(row), current[model]):
+            known = model in classifier_models()
+            current[model] = defaults_of(model) if known else None
+            builders[model] = builder_defaults(model) if known else None
+        if "fold" not in row and current[model] is not None and same_settings(trained_with(row), current[model],
+                                                                              builders[model]):
             key = (model, row["dataset"], row.get("changes", {}).get("seed", TrainOptions.seed))
             if key not in found or row.get("date", "") > found[key].get("date", ""):
                 found[key] = row
@@ -177,9 +193,8 @@ def run_quality_table(pattern="*", *, output_dir="benchmarks", data_dir=None, lo
             "$KZOO_DATA_DIR names the folder holding them).")
     results = {"machine": machine_info(), "rows": _earlier_rows(output_dir)}
     for name in classifier_models(pattern):
-        defaults = defaults_of(name)
         for key, paths in found.items():
-            if _row(results["rows"], name, key, defaults):
+            if _row(results["rows"], name, key, with_todays_defaults=True):
                 log(f"quality: {name} on {DATASETS[key].title}: kept from {RESULTS_FILE} (same defaults)")
                 continue
             log(f"quality: {name} on {DATASETS[key].title}")
@@ -199,9 +214,10 @@ def _earlier_rows(output_dir):
         return json.load(handle)["rows"]
 
 
-def _row(rows, name, dataset, defaults=None):
+def _row(rows, name, dataset, *, with_todays_defaults=False):
+    current = (defaults_of(name), builder_defaults(name)) if with_todays_defaults else None
     return next((row for row in rows if row["model"] == name and row["dataset"] == dataset
-                 and (defaults is None or same_settings(row["defaults"], defaults))), None)
+                 and (current is None or same_settings(row["defaults"], *current))), None)
 
 
 def write_quality_table(results, output_dir):

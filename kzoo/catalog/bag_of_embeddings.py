@@ -64,7 +64,8 @@ def bag_of_embeddings_classifier(
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
     `embedding_dropout` drops whole tokens' vectors while training;
-    `pooling="mean_max"` adds each feature's maximum over the tokens to their average.
+    `pooling="mean_max"` adds each feature's maximum over the tokens to their average;
+    `pooling="attention"` weights the average by a learnt query.
 
     `context_layer=k` starts from the checkpoint's states after its layer k
     pooled over `training_texts` instead, as for `cnn_classifier`.

@@ -68,7 +68,8 @@ def lstm_classifier(
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
     `embedding_dropout` drops whole tokens' vectors while training;
-    `pooling="max"` reads each feature's max over the steps instead of the final state.
+    `pooling="max"` reads each feature's max over the steps instead of the final state;
+    `pooling="attention"` their average weighted by a learnt query.
 
     `context_layer=k` starts from the checkpoint's states after its layer k
     pooled over `training_texts` instead, as for `cnn_classifier`.

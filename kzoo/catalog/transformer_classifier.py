@@ -43,6 +43,7 @@ def transformer_classifier(
     intermediate_dim=256,
     dropout=0.1,
     embedding_dropout=0.0,
+    pooling="mean",
     freeze_embeddings=False,
     pretrained_embeddings=None,
     context_layer=None,
@@ -55,7 +56,8 @@ def transformer_classifier(
     `pretrained_embeddings="all_minilm_l6_v2"` starts the token embeddings from
     that BERT checkpoint's WordPiece embeddings (kzoo.train then tokenizes with
     its WordPiece vocabulary); `freeze_embeddings=True` keeps them fixed;
-    `embedding_dropout` drops whole tokens' vectors while training.
+    `embedding_dropout` drops whole tokens' vectors while training;
+    `pooling="attention"` weights the final states' average by a learnt query.
 
     `context_layer=k` starts from the checkpoint's states after its layer k
     pooled over `training_texts` instead, as for `cnn_classifier`.

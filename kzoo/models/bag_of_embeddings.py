@@ -3,11 +3,12 @@
 import keras
 
 from kzoo.errors import check_choice, check_fraction, check_int
-from kzoo.layers import HashedNgrams, MaskedMaxPooling, MaskedMeanPooling
+from kzoo.layers import HashedNgrams, MaskedAttentionPooling, MaskedMaxPooling, MaskedMeanPooling
 from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
 
-POOLINGS = ("mean", "mean_max")  # what the MLP reads: the tokens' average, or their average and maximum
+POOLINGS = ("mean", "mean_max", "attention")  # what the MLP reads: the tokens' average, their average and
+# maximum, or an average weighted by learnt attention
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -19,7 +20,8 @@ class BagOfEmbeddingsClassifier(Task):
     `freeze_embeddings=True` keeps pretrained token embeddings fixed.
     `embedding_dropout` drops whole tokens' vectors (and bigrams') from the bag while training.
     `pooling="mean_max"` gives the MLP each feature's maximum over the tokens
-    beside their average (SWEM-concat, Shen et al., 2018).
+    beside their average (SWEM-concat, Shen et al., 2018); `pooling="attention"`
+    weights the average by a learnt query (it starts as the plain average).
 
     Example:
         >>> model = BagOfEmbeddingsClassifier(vocabulary_size=10_000, num_classes=2)
@@ -67,7 +69,8 @@ class BagOfEmbeddingsClassifier(Task):
         )
         self.token_embedding.trainable = not freeze_embeddings
         self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
-        self.pooling = MaskedMeanPooling(dtype=dtype, name="average")
+        self.pooling = (MaskedAttentionPooling(dtype=dtype, name="attention_average") if pooling == "attention"
+                        else MaskedMeanPooling(dtype=dtype, name="average"))
         self.max_pooling = MaskedMaxPooling(dtype=dtype, name="maximum") if pooling == "mean_max" else None
         self.head = classifier_head(num_classes, hidden_dim=hidden_dim, dropout=dropout, dtype=dtype)
 

@@ -3,11 +3,12 @@
 import keras
 
 from kzoo.errors import check_choice, check_fraction, check_int
-from kzoo.layers import MaskedMaxPooling
+from kzoo.layers import MaskedAttentionPooling, MaskedMaxPooling
 from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
 
-POOLINGS = ("last", "max")  # what the head reads: the final state, or each feature's max over the steps
+POOLINGS = ("last", "max", "attention")  # what the head reads: the final state, each feature's max over the
+# steps, or the steps' average weighted by learnt attention
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -19,7 +20,8 @@ class LSTMClassifier(Task):
     mask through every LSTM layer.
     `pooling="last"` classifies the last LSTM layer's final state (the example's
     way); `pooling="max"` the largest value of each feature over every unmasked
-    step (BiLSTM-max, Conneau et al., 2017).
+    step (BiLSTM-max, Conneau et al., 2017); `pooling="attention"` the steps'
+    average weighted by a learnt query (`kzoo.layers.MaskedAttentionPooling`).
     `freeze_embeddings=True` keeps pretrained token embeddings fixed.
     `dropout` drops single embedding values (and the head's input);
     `embedding_dropout` drops whole tokens' vectors while training.
@@ -67,22 +69,26 @@ class LSTMClassifier(Task):
         for index in range(num_layers):
             lstm = keras.layers.LSTM(
                 lstm_units,
-                return_sequences=index < num_layers - 1 or pooling == "max",
+                return_sequences=index < num_layers - 1 or pooling != "last",
                 dtype=dtype,
                 name=f"lstm_{index}",
             )
             if bidirectional:
                 lstm = keras.layers.Bidirectional(lstm, dtype=dtype, name=f"bidirectional_lstm_{index}")
             self.lstm_layers.append(lstm)
-        self.max_pooling = MaskedMaxPooling(dtype=dtype, name="max_over_time") if pooling == "max" else None
+        self.step_pooling = None  # "last": the LSTM's final state is the head's input
+        if pooling == "max":
+            self.step_pooling = MaskedMaxPooling(dtype=dtype, name="max_over_time")
+        elif pooling == "attention":
+            self.step_pooling = MaskedAttentionPooling(dtype=dtype, name="attention_over_time")
         self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         x = self.token_dropout(self.input_dropout(self.token_embedding(token_ids)))
         x = apply(self.lstm_layers, x)
-        if self.max_pooling is not None:
-            x = self.max_pooling(x)
+        if self.step_pooling is not None:
+            x = self.step_pooling(x)
         logits = apply(self.head, x)
         super().__init__(inputs=token_ids, outputs=logits, dtype=dtype, **kwargs)
 

@@ -3,16 +3,21 @@
 import keras
 import keras_hub
 
-from kzoo.errors import check_fraction, check_int
-from kzoo.layers import MaskedMeanPooling
+from kzoo.errors import check_choice, check_fraction, check_int
+from kzoo.layers import MaskedAttentionPooling, MaskedMeanPooling
 from kzoo.models.task import Task, apply, check_transformer_sizes, classifier_head, token_dropout
+
+
+POOLINGS = ("mean", "attention")  # what the head reads: the states' average, or their attention-weighted average
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
 class TransformerClassifier(Task):
     """A Transformer encoder text classifier built from keras-hub layers.
 
-    Padding (id 0) is masked in attention and in the mean pooling.
+    Padding (id 0) is masked in attention and in the pooling: the final states'
+    average (`pooling="mean"`) or their average weighted by a learnt query
+    (`pooling="attention"`, `kzoo.layers.MaskedAttentionPooling`).
     `dropout` drops single embedding values (and in every encoder and the head);
     `embedding_dropout` drops whole tokens' vectors while training.
 
@@ -35,6 +40,7 @@ class TransformerClassifier(Task):
         intermediate_dim=2048,
         dropout=0.1,
         embedding_dropout=0.0,
+        pooling="mean",
         freeze_embeddings=False,
         dtype=None,
         **kwargs,
@@ -45,6 +51,7 @@ class TransformerClassifier(Task):
         check_transformer_sizes(hidden_dim=hidden_dim, num_heads=num_heads, num_layers=num_layers,
                                 intermediate_dim=intermediate_dim, dropout=dropout)
         check_fraction("embedding_dropout", embedding_dropout)
+        check_choice("pooling", pooling, POOLINGS)
 
         # === Layers ===
         self.embeddings = keras_hub.layers.TokenAndPositionEmbedding(
@@ -69,7 +76,8 @@ class TransformerClassifier(Task):
             )
             for index in range(num_layers)
         ]
-        self.pooling = MaskedMeanPooling(dtype=dtype, name="average")
+        self.pooling = (MaskedAttentionPooling(dtype=dtype, name="attention_average") if pooling == "attention"
+                        else MaskedMeanPooling(dtype=dtype, name="average"))
         self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
 
         # === Functional Model ===
@@ -92,6 +100,7 @@ class TransformerClassifier(Task):
         self.intermediate_dim = intermediate_dim
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
+        self.pooling_mode = pooling
         self.freeze_embeddings = freeze_embeddings
 
     def get_config(self):
@@ -106,5 +115,6 @@ class TransformerClassifier(Task):
             "intermediate_dim": self.intermediate_dim,
             "dropout": self.dropout,
             "embedding_dropout": self.embedding_dropout,
+            "pooling": self.pooling_mode,
             "freeze_embeddings": self.freeze_embeddings,
         }
