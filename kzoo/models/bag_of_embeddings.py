@@ -3,12 +3,12 @@
 import keras
 
 from kzoo.errors import check_choice, check_fraction, check_int
-from kzoo.layers import HashedNgrams, MaskedAttentionPooling, MaskedMaxPooling, MaskedMeanPooling
-from kzoo.models.task import Task, apply, classifier_head, token_dropout
+from kzoo.layers import HashedNgrams, MaskedMaxPooling
+from kzoo.models.task import Task, apply, classifier_head, masked_average, token_dropout
 
 
-POOLINGS = ("mean", "mean_max", "attention")  # what the MLP reads: the tokens' average, their average and
-# maximum, or an average weighted by learnt attention
+# What the MLP reads: the tokens' average, their average and maximum, or their average weighted by learnt attention.
+POOLINGS = ("mean", "mean_max", "attention")
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -69,8 +69,7 @@ class BagOfEmbeddingsClassifier(Task):
         )
         self.token_embedding.trainable = not freeze_embeddings
         self.token_dropout = token_dropout(embedding_dropout, dtype=dtype)
-        self.pooling = (MaskedAttentionPooling(dtype=dtype, name="attention_average") if pooling == "attention"
-                        else MaskedMeanPooling(dtype=dtype, name="average"))
+        self.pooling = masked_average(pooling, dtype=dtype)
         self.max_pooling = MaskedMaxPooling(dtype=dtype, name="maximum") if pooling == "mean_max" else None
         self.head = classifier_head(num_classes, hidden_dim=hidden_dim, dropout=dropout, dtype=dtype)
 

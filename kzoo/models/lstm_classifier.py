@@ -7,8 +7,8 @@ from kzoo.layers import MaskedAttentionPooling, MaskedMaxPooling
 from kzoo.models.task import Task, apply, classifier_head, token_dropout
 
 
-POOLINGS = ("last", "max", "attention")  # what the head reads: the final state, each feature's max over the
-# steps, or the steps' average weighted by learnt attention
+# What the head reads: the final state, each feature's max over the steps, or their attention-weighted average.
+POOLINGS = ("last", "max", "attention")
 
 
 @keras.saving.register_keras_serializable(package="kzoo")

@@ -23,6 +23,7 @@ from kzoo.data.pipeline import (
     without_autotuning,
 )
 from kzoo.errors import check_fraction, check_int, invalid_value
+from kzoo.layers import MaskedAttentionPooling, MaskedMeanPooling
 from kzoo.losses import SparseCategoricalCrossentropy
 from kzoo.optimizers import KZOO_OPTIMIZERS
 from kzoo.registry import CompileDefaults, get_spec
@@ -386,6 +387,17 @@ def classifier_head(num_classes, *, hidden_dim=0, dropout=0.0, max_norm=None, dt
     constraint = keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None
     layers.append(keras.layers.Dense(num_classes, kernel_constraint=constraint, dtype="float32", name=f"{name}_logits"))
     return layers
+
+
+def masked_average(pooling, *, dtype=None):
+    """Averages a sequence's unmasked steps: plainly (`"mean"`) or weighted by a learnt query (`"attention"`).
+
+    Example:
+        >>> pooled = masked_average("attention")(states, mask=padding_mask)  # (batch, dim)
+    """
+    if pooling == "attention":
+        return MaskedAttentionPooling(dtype=dtype, name="attention_average")
+    return MaskedMeanPooling(dtype=dtype, name="average")
 
 
 def token_dropout(rate, *, dtype=None, name="token_dropout"):

@@ -4,8 +4,8 @@ import keras
 import keras_hub
 
 from kzoo.errors import check_choice, check_fraction, check_int
-from kzoo.layers import MaskedAttentionPooling, MaskedMeanPooling
-from kzoo.models.task import Task, apply, check_transformer_sizes, classifier_head, token_dropout
+from kzoo.models.task import (Task, apply, check_transformer_sizes, classifier_head, masked_average,
+                             token_dropout)
 
 
 POOLINGS = ("mean", "attention")  # what the head reads: the states' average, or their attention-weighted average
@@ -76,8 +76,7 @@ class TransformerClassifier(Task):
             )
             for index in range(num_layers)
         ]
-        self.pooling = (MaskedAttentionPooling(dtype=dtype, name="attention_average") if pooling == "attention"
-                        else MaskedMeanPooling(dtype=dtype, name="average"))
+        self.pooling = masked_average(pooling, dtype=dtype)
         self.head = classifier_head(num_classes, dropout=dropout, dtype=dtype)
 
         # === Functional Model ===
